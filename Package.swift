@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+// provisiond: bare-metal provisioning server. No package dependencies by design (DESIGN.md §2):
+// Foundation, Dispatch, Glibc and the system libsqlite3 only.
+import PackageDescription
+
+let package = Package(
+    name: "provisiond",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "provisiond", targets: ["provisiond"]),
+        .executable(name: "provisionctl", targets: ["provisionctl"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "Wire"),
+        .target(name: "Net"),
+        .target(name: "Inventory", dependencies: ["CSQLite", "Wire"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory"]),
+        .executableTarget(name: "provisiond", dependencies: ["Server"]),
+        .target(name: "ProvisionCLI", dependencies: ["Wire"]),
+        .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Wire"]),
+    ]
+)

@@ -1,0 +1,41 @@
+import Dispatch
+import Wire
+
+/// The machine inventory in SQLite. One connection, owned by one serial queue: every call runs
+/// there, so callers on any thread see each operation as atomic, and every write is committed
+/// (and synced) before the call returns.
+public final class Inventory: @unchecked Sendable {
+    // Both are touched only on `queue`.
+    private let database: Database
+    private let queue = DispatchQueue(label: "provisiond.inventory")
+
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, migrations: [Migration] = Schema.migrations) throws(InventoryError) {
+        self.path = path
+        database = try Database(path: path)
+        try Migrator.migrate(database, to: migrations, now: Timestamp.now)
+    }
+
+    /// The schema version the database is at.
+    public func schemaVersion() throws(InventoryError) -> Int {
+        try run { database throws(InventoryError) in try Migrator.currentVersion(database) }
+    }
+
+    /// Runs `body` on the inventory's queue with its connection.
+    func run<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
+        let result = queue.sync {
+            defer { database.finishStatements() }
+            return Result { () throws(InventoryError) -> T in try body(database) }
+        }
+        return try result.get()
+    }
+
+    /// Runs `body` on the queue inside one write transaction.
+    func write<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
+        try run { database throws(InventoryError) in
+            try database.transaction { () throws(InventoryError) -> T in try body(database) }
+        }
+    }
+}

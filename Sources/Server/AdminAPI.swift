@@ -1,0 +1,156 @@
+import Inventory
+import Wire
+
+/// The admin plane: `/api/v1/...` behind a bearer token, and `/healthz`.
+struct AdminAPI: Sendable {
+    let inventory: Inventory
+    let token: AdminToken
+
+    func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
+        if request.path == "/healthz" { return health(request) }
+        guard request.path == "/api/v1" || request.path.hasPrefix("/api/v1/") else {
+            return .error(404, "no such endpoint: \(request.path)")
+        }
+        guard token.authorizes(request.headers["Authorization"]) else {
+            var response = HTTPResponse.error(401, "missing or wrong bearer token (see admin.token in the data directory)")
+            response.headers.add("WWW-Authenticate", "Bearer realm=\"provisiond\"")
+            return response
+        }
+        do {
+            return try route(request)
+        } catch {
+            return error.response
+        }
+    }
+
+    private func health(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method == "GET" || request.method == "HEAD" else { return methodNotAllowed(["GET", "HEAD"]) }
+        do {
+            _ = try inventory.schemaVersion()
+            return .json(200, .object([("status", .string("ok"))]))
+        } catch {
+            return .json(503, .object([("status", .string("unavailable")), ("error", .string(error.description))]))
+        }
+    }
+
+    private func route(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard parts.count >= 3, parts[2] == "machines" else { throw APIError(404, "no such endpoint: \(request.path)") }
+        switch (parts.count, request.method) {
+        case (3, "GET"): return try listMachines(request)
+        case (3, "POST"): return try registerMachine(request)
+        case (3, _): return methodNotAllowed(["GET", "POST"])
+        default: break
+        }
+        let mac = try Self.mac(parts[3])
+        var response: HTTPResponse
+        do { response = try routeMachine(mac, parts, request) } catch { response = error.response }
+        response.subjectMAC = mac.description
+        return response
+    }
+
+    /// `/api/v1/machines/{mac}` and its sub-resources.
+    private func routeMachine(_ mac: MACAddress, _ parts: [String], _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        switch (parts.count, request.method, parts.count > 4 ? parts[4] : "") {
+        case (4, "GET", _): return try showMachine(mac)
+        case (4, "PATCH", _): return try updateMachine(mac, request)
+        case (4, "DELETE", _): return try deleteMachine(mac)
+        case (4, _, _): return methodNotAllowed(["GET", "PATCH", "DELETE"])
+        case (5, "GET", "events"): return try machineEvents(mac)
+        case (5, _, "events"): return methodNotAllowed(["GET"])
+        case (5, "POST", "adopt"): return try adopt(mac, request)
+        case (5, "POST", "reimage"): return try operate(.reimage, mac, request)
+        case (5, "POST", "retire"): return try operate(.retire, mac, request)
+        case (5, _, "adopt"), (5, _, "reimage"), (5, _, "retire"): return methodNotAllowed(["POST"])
+        default: throw APIError(404, "no such endpoint: \(request.path)")
+        }
+    }
+
+    private func listMachines(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        var state: MachineState?
+        if let text = request.queryValue("state") {
+            guard let parsed = MachineState(rawValue: text) else {
+                throw APIError(400, "unknown state \"\(text)\" (one of: \(MachineState.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            state = parsed
+        }
+        let machines = try inventoryCall { () throws(InventoryError) in try inventory.machines(state: state) }
+        return .json(200, .object([("machines", .array(machines.map(MachineJSON.machine)))]))
+    }
+
+    private func registerMachine(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let fields = try JSONFields(body: request.body, allowed: Self.specFields.union(["mac"]))
+        let mac = try Self.mac(try fields.requiredString("mac"))
+        let spec = try Self.spec(fields)
+        let machine = try inventoryCall { () throws(InventoryError) in try inventory.register(mac, spec, source: "api") }
+        var response = HTTPResponse.json(201, MachineJSON.machine(machine))
+        response.headers.add("Location", "/api/v1/machines/\(machine.mac)")
+        response.subjectMAC = mac.description
+        return response
+    }
+
+    private func showMachine(_ mac: MACAddress) throws(APIError) -> HTTPResponse {
+        guard let machine = try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) else {
+            throw APIError(InventoryError.notFound(mac))
+        }
+        return .json(200, MachineJSON.machine(machine))
+    }
+
+    private func updateMachine(_ mac: MACAddress, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let fields = try JSONFields(body: request.body, allowed: Self.specFields)
+        let patch = MachinePatch(
+            hostname: try fields.string("hostname"), profile: try fields.string("profile"), role: try fields.nullableString("role"),
+            cluster: try fields.nullableString("cluster"), ip: try fields.nullableIPv4("ip"), labels: try fields.labels("labels"),
+            nics: try fields.macs("nics"))
+        let machine = try inventoryCall { () throws(InventoryError) in try inventory.update(mac, patch, source: "api") }
+        return .json(200, MachineJSON.machine(machine))
+    }
+
+    private func deleteMachine(_ mac: MACAddress) throws(APIError) -> HTTPResponse {
+        try inventoryCall { () throws(InventoryError) in try inventory.delete(mac) }
+        return HTTPResponse(status: 204)
+    }
+
+    private func machineEvents(_ mac: MACAddress) throws(APIError) -> HTTPResponse {
+        let events = try inventoryCall { () throws(InventoryError) in try inventory.events(mac) }
+        return .json(200, .object([("events", .array(events.map(MachineJSON.event)))]))
+    }
+
+    private func adopt(_ mac: MACAddress, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let spec = try Self.spec(try JSONFields(body: request.body, allowed: Self.specFields))
+        let machine = try inventoryCall { () throws(InventoryError) in try inventory.adopt(mac, spec, source: "api") }
+        return .json(200, MachineJSON.machine(machine))
+    }
+
+    /// reimage and retire: the body may carry a `reason` kept in the event.
+    private func operate(_ event: LifecycleEvent, _ mac: MACAddress, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let reason = try JSONFields(body: request.body, allowed: ["reason"]).string("reason") ?? ""
+        let machine = try inventoryCall { () throws(InventoryError) in
+            try inventory.apply(event, to: mac, source: "api", detail: reason)
+        }
+        return .json(200, MachineJSON.machine(machine))
+    }
+
+    private static let specFields: Set<String> = ["hostname", "profile", "role", "cluster", "ip", "labels", "nics"]
+
+    private static func spec(_ fields: JSONFields) throws(APIError) -> MachineSpec {
+        MachineSpec(
+            hostname: try fields.requiredString("hostname"), profile: try fields.requiredString("profile"),
+            role: try fields.string("role"), cluster: try fields.string("cluster"), ip: try fields.nullableIPv4("ip") ?? nil,
+            labels: try fields.labels("labels") ?? [:], nics: try fields.macs("nics") ?? [])
+    }
+
+    private static func mac(_ text: String) throws(APIError) -> MACAddress {
+        do { return try MACAddress(text) } catch { throw APIError(400, error.description) }
+    }
+
+    private func inventoryCall<T>(_ body: () throws(InventoryError) -> T) throws(APIError) -> T {
+        do { return try body() } catch { throw APIError(error) }
+    }
+
+    private func methodNotAllowed(_ allowed: [String]) -> HTTPResponse {
+        var response = HTTPResponse.error(405, "method not allowed (allowed: \(allowed.joined(separator: ", ")))")
+        response.headers.add("Allow", allowed.joined(separator: ", "))
+        return response
+    }
+}

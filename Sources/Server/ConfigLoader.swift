@@ -1,0 +1,112 @@
+import Foundation
+import Wire
+
+/// Reads provisiond's configuration: defaults, then a JSON file (`--config`) whose keys mirror the
+/// flags, then flags, which win. Unknown flags and keys are errors that name them.
+public enum ConfigLoader {
+    public enum Command: Equatable, Sendable {
+        case run(ServerConfig)
+        case help
+        case version
+    }
+
+    struct Option: Sendable {
+        let flag: String
+        let key: String
+        let argument: String
+        let help: String
+        let apply: @Sendable (inout ServerConfig, String) throws(StartupError) -> Void
+    }
+
+    static let options: [Option] = [
+        Option(flag: "--data-dir", key: "dataDir", argument: "DIR", help: "database and admin token (default ./provision-data)") {
+            $0.dataDir = $1
+        },
+        Option(flag: "--http-listen", key: "httpListen", argument: "HOST:PORT", help: "boot plane HTTP (default 0.0.0.0:8080)") {
+            $0.httpListen = $1
+        },
+        Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
+            $0.adminListen = $1
+        },
+        Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]
+            guard let level = levels[value] else { throw StartupError("unknown log level \"\(value)\" (debug, info, warn, error)") }
+            config.logLevel = level
+        },
+    ]
+
+    public static func load(arguments: [String]) throws(StartupError) -> Command {
+        var flags: [(Option, String)] = []
+        var configPath: String?
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--help" || argument == "-h" { return .help }
+            if argument == "--version" { return .version }
+            let (name, inlineValue) = split(argument)
+            guard name == "--config" || options.contains(where: { $0.flag == name }) else {
+                throw StartupError("unknown flag \"\(argument)\" (see provisiond --help)")
+            }
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else {
+                guard index < arguments.count else { throw StartupError("flag \(name) needs a value") }
+                value = arguments[index]
+                index += 1
+            }
+            if name == "--config" {
+                configPath = value
+            } else if let option = options.first(where: { $0.flag == name }) {
+                flags.append((option, value))
+            }
+        }
+        var config = ServerConfig()
+        if let configPath { try applyFile(configPath, to: &config) }
+        for (option, value) in flags { try option.apply(&config, value) }
+        return .run(config)
+    }
+
+    private static func split(_ argument: String) -> (String, String?) {
+        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return (argument, nil) }
+        return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+    }
+
+    private static func applyFile(_ path: String, to config: inout ServerConfig) throws(StartupError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("cannot read config file \(path)") }
+        let document: JSONValue
+        do { document = try JSONParser.parse([UInt8](data)) } catch { throw StartupError("config file \(path): \(error.description)") }
+        guard let members = document.objectValue else { throw StartupError("config file \(path): the top level must be a JSON object") }
+        for (key, value) in members {
+            guard let option = options.first(where: { $0.key == key }) else {
+                let known = options.map(\.key).joined(separator: ", ")
+                throw StartupError("config file \(path): unknown key \"\(key)\" (known: \(known))")
+            }
+            guard let text = value.stringValue else {
+                throw StartupError("config file \(path): \"\(key)\" must be a string, not \(value.typeName)")
+            }
+            try option.apply(&config, text)
+        }
+    }
+
+    public static var usage: String {
+        var text = """
+            usage: provisiond [--config FILE] [flags]
+
+            Bare-metal provisioning server: boot plane over HTTP, admin API, SQLite inventory.
+            With no flags it runs on its defaults, keeping its data in ./provision-data.
+
+            flags:
+              --config FILE            JSON file whose keys mirror the flags (dataDir, httpListen, ...); flags win
+
+            """
+        for option in options {
+            let left = "\(option.flag) \(option.argument)"
+            text += "  " + left.padding(toLength: max(left.count, 23), withPad: " ", startingAt: 0) + "  \(option.help) [\(option.key)]\n"
+        }
+        text += "  --help                   this text\n  --version                version\n"
+        return text
+    }
+}

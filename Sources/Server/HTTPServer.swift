@@ -1,0 +1,81 @@
+import Dispatch
+import Glibc
+import Net
+import Wire
+
+/// What a handler learns about where a request came from.
+public struct RequestContext: Sendable {
+    public let peer: SocketAddress
+}
+
+/// Answers one request. Handlers run on the connection's queue and may block briefly (SQLite).
+public typealias HTTPHandler = @Sendable (HTTPRequest, RequestContext) -> HTTPResponse
+
+public struct HTTPServerOptions: Sendable {
+    public var limits = HTTPLimits()
+    /// A connection with no complete request for this long is closed (a request in progress gets
+    /// 408 first).
+    public var idleTimeout: Double = 60
+
+    public init(limits: HTTPLimits = HTTPLimits(), idleTimeout: Double = 60) {
+        self.limits = limits
+        self.idleTimeout = idleTimeout
+    }
+}
+
+/// HTTP/1.1 over `TCPListener`: keep-alive, pipelining answered in order, size limits and idle
+/// timeouts from `HTTPServerOptions`, one access-log line per request.
+public final class HTTPServer: @unchecked Sendable {
+    public let name: String
+    private let listener: TCPListener
+    private let registry = ConnectionRegistry()
+
+    public var address: SocketAddress { listener.address }
+
+    public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) throws(NetError) {
+        self.name = name
+        let registry = registry
+        listener = try TCPListener(address: address) { connection in
+            let session = HTTPSession(connection: connection, options: options, log: log, handler: handler)
+            registry.add(session)
+            connection.queue.async { session.start { registry.remove(session) } }
+        }
+    }
+
+    public func start() { listener.start() }
+
+    /// Stops accepting and closes every open connection.
+    public func stop() {
+        listener.close()
+        registry.closeAll()
+    }
+}
+
+/// The open sessions of one server, so shutdown can close them.
+final class ConnectionRegistry: @unchecked Sendable {
+    private let lock = NSLockLike()
+    private var sessions: [ObjectIdentifier: HTTPSession] = [:]
+
+    func add(_ session: HTTPSession) { lock.withLock { sessions[ObjectIdentifier(session)] = session } }
+    func remove(_ session: HTTPSession) { _ = lock.withLock { sessions.removeValue(forKey: ObjectIdentifier(session)) } }
+
+    func closeAll() {
+        let open = lock.withLock { Array(sessions.values) }
+        for session in open { session.connection.queue.sync { session.connection.close() } }
+    }
+
+    var count: Int { lock.withLock { sessions.count } }
+}
+
+/// A pthread mutex; Foundation-free so the server core needs only Glibc.
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}

@@ -1,0 +1,66 @@
+import Dispatch
+import Foundation
+import Glibc
+import Inventory
+import Net
+
+/// The running server: opens the inventory, starts the listeners, and shuts down on SIGTERM or
+/// SIGINT.
+public final class Provisiond: @unchecked Sendable {
+    public static let version = "0.1.0"
+
+    public let config: ServerConfig
+    public let inventory: Inventory
+    private let servers: [HTTPServer]
+    private let log: Logger
+    private var signals: SignalWatcher?
+
+    public init(config: ServerConfig) throws(StartupError) {
+        self.config = config
+        let log = Logger(component: "provisiond", minimum: config.logLevel)
+        self.log = log
+        do {
+            try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw StartupError("cannot create data directory \(config.dataDir): \(error.localizedDescription)")
+        }
+        do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
+        let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
+        let admin = AdminAPI(inventory: inventory, token: token)
+        let boot = BootPlane()
+        let options = HTTPServerOptions()
+        servers = [
+            try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle),
+            try Self.server("http", config.httpListen, options, log.named("http"), boot.handle),
+        ]
+    }
+
+    private static func server(_ name: String, _ listen: String, _ options: HTTPServerOptions, _ log: Logger,
+                               _ handler: @escaping HTTPHandler) throws(StartupError) -> HTTPServer {
+        do {
+            return try HTTPServer(name: name, address: try SocketAddress(listen), options: options, log: log, handler: handler)
+        } catch let error as SocketAddressError {
+            throw StartupError("\(name) listen: \(error.description)")
+        } catch {
+            throw StartupError("\(name) listen: \(error)")
+        }
+    }
+
+    /// Starts serving; returns at once. `onStop` runs after a signal has shut everything down.
+    public func start(onStop: @escaping @Sendable (Int32) -> Void) {
+        for server in servers {
+            server.start()
+            log.info("listening", ["service": server.name, "address": server.address.description])
+        }
+        log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
+        signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "provisiond.signals")) { [self] number in
+            log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
+            SystemdNotifier.notify("STOPPING=1")
+            for server in servers { server.stop() }
+            log.info("stopped")
+            onStop(number)
+        }
+        SystemdNotifier.notify("READY=1")
+    }
+}

@@ -1,0 +1,15 @@
+/// Everything provisiond needs to start. Defaults make a working server with no config at all.
+public struct ServerConfig: Sendable, Equatable {
+    /// Holds the database and the admin token.
+    public var dataDir = "./provision-data"
+    /// The boot plane, reached by machines on the provisioning network.
+    public var httpListen = "0.0.0.0:8080"
+    /// The admin API, loopback only unless an operator says otherwise.
+    public var adminListen = "127.0.0.1:8081"
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    public var databasePath: String { dataDir + "/provision.db" }
+    public var adminTokenPath: String { dataDir + "/admin.token" }
+}

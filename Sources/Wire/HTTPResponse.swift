@@ -1,0 +1,65 @@
+/// A response to encode: status, header fields and a body held in memory.
+public struct HTTPResponse: Sendable, Equatable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The machine a request concerned, for the access log only: never sent.
+    public var subjectMAC: String?
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(status: Int, contentType: String, body: String) {
+        self.init(status: status, headers: ["Content-Type": contentType], body: Array(body.utf8))
+    }
+
+    /// Status line and header section. Content-Length is always the body's size (also for HEAD,
+    /// RFC 9110 §9.3.2); `Connection: close` is added when the connection ends after this reply.
+    public func encodeHead(keepAlive: Bool) -> [UInt8] {
+        var head = "HTTP/1.1 \(status) \(Self.reasonPhrase(status))\r\n"
+        for field in headers where field.name.lowercased() != "content-length" {
+            head += "\(field.name): \(field.value)\r\n"
+        }
+        head += "Content-Length: \(body.count)\r\n"
+        if !keepAlive { head += "Connection: close\r\n" }
+        head += "\r\n"
+        return Array(head.utf8)
+    }
+
+    public func encode(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
+        var bytes = encodeHead(keepAlive: keepAlive)
+        if includeBody { bytes += body }
+        return bytes
+    }
+
+    public static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 204: "No Content"
+        case 206: "Partial Content"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
+        case 422: "Unprocessable Content"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 505: "HTTP Version Not Supported"
+        default: "Status \(status)"
+        }
+    }
+}
