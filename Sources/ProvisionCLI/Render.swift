@@ -1,0 +1,50 @@
+import Wire
+
+/// Turns API answers into terminal text, or passes the JSON through with `--json`.
+enum Render {
+    static func machine(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
+        let machine = try expect(value)
+        if json { return machine.encoded(pretty: true) + "\n" }
+        var text = ""
+        let fields = ["mac", "hostname", "state", "profile", "role", "cluster", "ip", "instanceId", "createdAt", "updatedAt"]
+        for field in fields { text += pad(field + ":", 12) + display(machine[field]) + "\n" }
+        let nics = machine["nics"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        text += pad("nics:", 12) + (nics.isEmpty ? "-" : nics.joined(separator: ", ")) + "\n"
+        let labels = machine["labels"]?.objectValue?.map { "\($0.0)=\($0.1.stringValue ?? "")" } ?? []
+        text += pad("labels:", 12) + (labels.isEmpty ? "-" : labels.joined(separator: ", ")) + "\n"
+        return text
+    }
+
+    static func machines(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
+        let machines = try expect(value)["machines"]?.arrayValue ?? []
+        if json { return JSONValue.array(machines).encoded(pretty: true) + "\n" }
+        var table = TextTable(["MAC", "HOSTNAME", "STATE", "PROFILE", "ROLE", "CLUSTER", "IP", "UPDATED"])
+        for machine in machines {
+            table.add(["mac", "hostname", "state", "profile", "role", "cluster", "ip", "updatedAt"].map { display(machine[$0]) })
+        }
+        return table.render()
+    }
+
+    static func events(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
+        let events = try expect(value)["events"]?.arrayValue ?? []
+        if json { return JSONValue.array(events).encoded(pretty: true) + "\n" }
+        var table = TextTable(["TIME", "EVENT", "FROM", "TO", "SOURCE", "DETAIL"])
+        for event in events { table.add(["at", "event", "from", "to", "source", "detail"].map { display(event[$0]) }) }
+        return table.render()
+    }
+
+    private static func expect(_ value: JSONValue?) throws(CLIError) -> JSONValue {
+        guard let value else { throw CLIError("the server sent an empty answer") }
+        return value
+    }
+
+    private static func display(_ value: JSONValue?) -> String {
+        guard let value, value != .null else { return "-" }
+        if let text = value.stringValue { return text.isEmpty ? "-" : text }
+        return value.encoded()
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(1, width - text.count))
+    }
+}
