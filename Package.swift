@@ -27,6 +27,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Wire"]),
+        .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire"]),
     ]
 )

@@ -28,6 +28,13 @@ public enum ConfigLoader {
         Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
             $0.adminListen = $1
         },
+        Option(flag: "--idle-timeout", key: "idleTimeout", argument: "SECONDS", help: "close idle HTTP connections (default 60)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
+                throw StartupError("idle timeout \"\(value)\" must be a number of seconds between 0 and 3600")
+            }
+            config.idleTimeout = seconds
+        },
         Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]

@@ -29,7 +29,7 @@ public final class Provisiond: @unchecked Sendable {
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let admin = AdminAPI(inventory: inventory, token: token)
         let boot = BootPlane()
-        let options = HTTPServerOptions()
+        let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         servers = [
             try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle),
             try Self.server("http", config.httpListen, options, log.named("http"), boot.handle),

@@ -7,6 +7,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// The admin API, loopback only unless an operator says otherwise.
     public var adminListen = "127.0.0.1:8081"
     public var logLevel: Logger.Level = .info
+    /// Seconds an HTTP connection may sit without a complete request before it is closed.
+    public var idleTimeout: Double = 60
 
     public init() {}
 

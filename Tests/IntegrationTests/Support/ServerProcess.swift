@@ -1,0 +1,90 @@
+import Foundation
+import Glibc
+
+/// A real `provisiond` started on free loopback ports (port 0; the addresses are read from its
+/// `listening` log lines), with its stderr collected.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let dataDir: String
+    private(set) var adminURL = ""
+    private(set) var httpURL = ""
+    private(set) var adminPort: UInt16 = 0
+    private let lock = NSLock()
+    private var logText = ""
+
+    init(dataDir: String, extraArguments: [String] = []) throws {
+        self.dataDir = dataDir
+        process.executableURL = Binaries.provisiond
+        process.arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"] + extraArguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            lock.withLock { logText += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let admin = address(of: "admin"), let http = address(of: "http") {
+                adminURL = "http://\(admin)"
+                httpURL = "http://\(http)"
+                adminPort = UInt16(admin.split(separator: ":").last ?? "") ?? 0
+                return
+            }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        throw TestFailure("provisiond did not start: \(log)")
+    }
+
+    var log: String { lock.withLock { logText } }
+
+    var tokenPath: String { dataDir + "/admin.token" }
+
+    var token: String {
+        ((try? String(contentsOfFile: tokenPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func address(of service: String) -> String? {
+        for line in log.split(separator: "\n") where line.contains(" listening ") && line.contains("service=\(service) ") {
+            if let range = line.range(of: "address=") { return String(line[range.upperBound...].prefix { $0 != " " }) }
+        }
+        return nil
+    }
+
+    /// provisionctl against this server with its token.
+    func ctl(_ arguments: [String]) throws -> ProcessResult {
+        try runProgram(Binaries.provisionctl, ["--server", adminURL, "--token-file", tokenPath] + arguments, environment: [:])
+    }
+
+    /// curl against the admin API with the token; returns the status code and body.
+    func curl(_ method: String, _ path: String, body: String? = nil, token: String? = nil) throws -> (Int, String) {
+        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Authorization: Bearer \(token ?? self.token)"]
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let result = try runTool("curl", arguments + [adminURL + path])
+        guard let newline = result.stdout.lastIndex(of: "\n"), let status = Int(result.stdout[result.stdout.index(after: newline)...]) else {
+            throw TestFailure("curl gave no status: \(result.stdout) \(result.stderr)")
+        }
+        return (status, String(result.stdout[..<newline]))
+    }
+
+    /// Sends a signal and waits for the exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
