@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// One SQLite connection. Not thread-safe by itself: `Inventory` confines it to a serial queue.
 /// Statements are prepared once per SQL text and cached; values are always bound, never spliced.
@@ -9,6 +10,11 @@ final class Database {
 
     init(path: String) throws(InventoryError) {
         self.path = path
+        // The database holds install tokens: create it readable by its owner alone. SQLite gives
+        // the -wal and -shm files the same mode.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotOpen(path: path, message: String(cString: strerror(errno))) }
+        close(fd)
         var connection: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &connection, flags, nil)

@@ -23,6 +23,12 @@ public final class Inventory: @unchecked Sendable {
         try run { database throws(InventoryError) in try Migrator.currentVersion(database) }
     }
 
+    /// Waits for the operation in progress, then folds the WAL back into the database file. Called
+    /// on shutdown so the data directory is one file again.
+    public func checkpoint() throws(InventoryError) {
+        try run { database throws(InventoryError) in try database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// Runs `body` on the inventory's queue with its connection.
     func run<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
         let result = queue.sync {

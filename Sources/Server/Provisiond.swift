@@ -58,6 +58,7 @@ public final class Provisiond: @unchecked Sendable {
             log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
             SystemdNotifier.notify("STOPPING=1")
             for server in servers { server.stop() }
+            do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
             log.info("stopped")
             onStop(number)
         }

@@ -15,7 +15,9 @@ import Wire
         #expect(info.st_mode & 0o777 == 0o600)
         let token = server.token
         #expect(token.count == 64 && token.allSatisfy { $0.isHexDigit })
-        #expect(FileManager.default.fileExists(atPath: dir.path + "/nested/data/provision.db"))
+        // The database holds install tokens: owner-only too.
+        #expect(stat(dir.path + "/nested/data/provision.db", &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
         server.stop()
     }
 
