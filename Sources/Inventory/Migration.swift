@@ -47,6 +47,9 @@ enum Migrator {
 
     static func currentVersion(_ database: Database) throws(InventoryError) -> Int {
         let statement = try database.statement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        // Left on its row, the statement would hold a read transaction open: a stale snapshot,
+        // and SQLITE_BUSY_SNAPSHOT on this connection's first write.
+        defer { statement.reset() }
         _ = try statement.step()
         return Int(statement.integer(0))
     }

@@ -24,9 +24,11 @@ struct ChunkedBodyDecoder: Sendable {
             switch phase {
             case .size:
                 guard let line = try takeLine(buffer, &position) else { return false }
-                let sizeText = line.prefix { $0 != UInt8(ascii: ";") }.map { Character(UnicodeScalar($0)) }
-                let digits = String(sizeText).trimmingSpaces()
-                guard !digits.isEmpty, digits.count <= 15, let size = Int(digits, radix: 16) else {
+                // chunk-size = 1*HEXDIG (RFC 9112 §7.1): no sign, which Int(_:radix:) would accept.
+                let digits = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingSpaces()
+                guard !digits.isEmpty, digits.count <= 15, digits.utf8.allSatisfy({ hexValue($0) != nil }),
+                      let size = Int(digits, radix: 16)
+                else {
                     throw .malformedChunk("bad chunk size \"\(String(decoding: line.prefix(40), as: UTF8.self))\"")
                 }
                 if body.count + size > limit { throw .bodyTooLarge(length: body.count + size, limit: limit) }

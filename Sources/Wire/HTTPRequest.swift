@@ -56,10 +56,16 @@ public struct HTTPRequest: Sendable, Equatable {
 
     private static func splitTarget(_ target: String) -> (Substring, Substring) {
         var rest = Substring(target)
-        // Absolute form (RFC 9112 §3.2.2): keep only path and query.
-        if let scheme = rest.firstRange(of: "://") {
-            rest = rest[scheme.upperBound...]
-            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        // Absolute form (RFC 9112 §3.2.2), recognised only when the target is not origin form:
+        // keep what follows the authority, which ends at the first '/' or '?'.
+        if !rest.hasPrefix("/"), let scheme = rest.firstRange(of: "://") {
+            let afterScheme = rest[scheme.upperBound...]
+            if let end = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) {
+                rest = afterScheme[end...]
+                if rest.hasPrefix("?") { return ("/", rest.dropFirst()) }
+            } else {
+                rest = "/"
+            }
         }
         guard let mark = rest.firstIndex(of: "?") else { return (rest, "") }
         return (rest[..<mark], rest[rest.index(after: mark)...])
