@@ -25,6 +25,7 @@ let package = Package(
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
 
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "NetTests", dependencies: ["Net"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI"]),
