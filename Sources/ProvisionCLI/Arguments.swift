@@ -11,7 +11,7 @@ struct Arguments {
         while index < words.count {
             let word = words[index]
             index += 1
-            guard word.hasPrefix("--"), word != "--" else {
+            guard (word.hasPrefix("--") && word != "--") || switches.contains(word) else {
                 positionals.append(word)
                 continue
             }

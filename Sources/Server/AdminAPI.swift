@@ -81,10 +81,15 @@ struct AdminAPI: Sendable {
     private func registerMachine(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         let fields = try JSONFields(body: request.body, allowed: Self.specFields.union(["mac"]))
         let mac = try Self.mac(try fields.requiredString("mac"))
-        let spec = try Self.spec(fields)
-        let machine = try inventoryCall { () throws(InventoryError) in try inventory.register(mac, spec, source: "api") }
-        var response = HTTPResponse.json(201, MachineJSON.machine(machine))
-        response.headers.add("Location", "/api/v1/machines/\(machine.mac)")
+        var response: HTTPResponse
+        do {
+            let spec = try Self.spec(fields)
+            let machine = try inventoryCall { () throws(InventoryError) in try inventory.register(mac, spec, source: "api") }
+            response = .json(201, MachineJSON.machine(machine))
+            response.headers.add("Location", "/api/v1/machines/\(machine.mac)")
+        } catch {
+            response = error.response
+        }
         response.subjectMAC = mac.description
         return response
     }

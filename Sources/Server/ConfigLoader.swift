@@ -20,7 +20,9 @@ public enum ConfigLoader {
 
     static let options: [Option] = [
         Option(flag: "--data-dir", key: "dataDir", argument: "DIR", help: "database and admin token (default ./provision-data)") {
-            $0.dataDir = $1
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard !value.isEmpty else { throw StartupError("data directory must not be empty") }
+            config.dataDir = value
         },
         Option(flag: "--http-listen", key: "httpListen", argument: "HOST:PORT", help: "boot plane HTTP (default 0.0.0.0:8080)") {
             $0.httpListen = $1

@@ -1,0 +1,73 @@
+import Foundation
+import Inventory
+import Net
+import Testing
+import Wire
+
+@testable import Server
+
+/// A directory under the system temporary directory, removed when the value goes away.
+final class TemporaryDirectory: @unchecked Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "provisiond-servertests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let target = file(name)
+        try text.write(toFile: target, atomically: true, encoding: .utf8)
+        return target
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// An AdminAPI over a fresh inventory in a temporary directory, and request helpers.
+final class AdminFixture: @unchecked Sendable {
+    static let secret = "test-secret-0123456789abcdef"
+
+    let directory: TemporaryDirectory
+    let inventory: Inventory
+    let api: AdminAPI
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        inventory = try Inventory(path: directory.file("provision.db"))
+        api = AdminAPI(inventory: inventory, token: AdminToken(secret: Self.secret))
+    }
+
+    /// Sends a request with the right bearer token unless `authorization` says otherwise.
+    func send(_ method: String, _ target: String, body: String? = nil,
+              authorization: String? = "Bearer \(AdminFixture.secret)") throws -> HTTPResponse {
+        var headers: HTTPHeaders = [:]
+        if let authorization { headers.add("Authorization", authorization) }
+        if body != nil { headers.add("Content-Type", "application/json") }
+        let request = try HTTPRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8))
+        let context = RequestContext(peer: try SocketAddress("127.0.0.1:1234"))
+        return api.handle(request, context)
+    }
+
+    /// Registers a machine through the API and requires a 201.
+    @discardableResult
+    func register(_ mac: String, hostname: String, profile: String = "debian", extra: String = "") throws -> JSONValue {
+        let response = try send("POST", "/api/v1/machines",
+                                body: #"{"mac":"\#(mac)","hostname":"\#(hostname)","profile":"\#(profile)"\#(extra)}"#)
+        try #require(response.status == 201, "register \(mac) answered \(response.status): \(response.text)")
+        return try response.json()
+    }
+}
+
+extension HTTPResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func json() throws -> JSONValue { try JSONParser.parse(body) }
+
+    /// The `error` member of a JSON error body.
+    func errorMessage() throws -> String {
+        try #require(try json()["error"]?.stringValue, "no error message in \(text)")
+    }
+}
