@@ -4,18 +4,6 @@ import Testing
 
 @Suite("ConfigLoader: --config file")
 struct ConfigLoaderFileTests {
-    private func config(_ arguments: [String]) throws -> ServerConfig {
-        guard case .run(let config) = try ConfigLoader.load(arguments: arguments) else {
-            Issue.record("expected .run for \(arguments)")
-            return ServerConfig()
-        }
-        return config
-    }
-
-    private func failure(_ arguments: [String]) -> String {
-        #expect(throws: StartupError.self) { try ConfigLoader.load(arguments: arguments) }?.description ?? ""
-    }
-
     @Test("the file's keys are applied")
     func keysApplied() throws {
         let directory = try TemporaryDirectory()
@@ -23,7 +11,7 @@ struct ConfigLoaderFileTests {
         let path = try directory.write("config.json", """
             {"dataDir": "/srv/data", "httpListen": "0.0.0.0:80", "adminListen": "127.0.0.1:9999", "logLevel": "warn"}
             """)
-        let config = try config(["--config", path])
+        let config = try loadedConfig(["--config", path])
         #expect(config.dataDir == "/srv/data")
         #expect(config.httpListen == "0.0.0.0:80")
         #expect(config.adminListen == "127.0.0.1:9999")
@@ -35,7 +23,7 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", #"{"dataDir": "/srv/data"}"#)
-        let config = try config(["--config=\(path)"])
+        let config = try loadedConfig(["--config=\(path)"])
         var expected = ServerConfig()
         expected.dataDir = "/srv/data"
         #expect(config == expected)
@@ -46,10 +34,10 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", #"{"dataDir": "/from-file", "logLevel": "error"}"#)
-        let after = try config(["--config", path, "--data-dir", "/from-flag"])
+        let after = try loadedConfig(["--config", path, "--data-dir", "/from-flag"])
         #expect(after.dataDir == "/from-flag")
         #expect(after.logLevel == .error)
-        let before = try config(["--data-dir", "/from-flag", "--config", path])
+        let before = try loadedConfig(["--data-dir", "/from-flag", "--config", path])
         #expect(before.dataDir == "/from-flag")
     }
 
@@ -58,7 +46,7 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", #"{"dataDir": "/x", "data_dir": "/y"}"#)
-        let message = failure(["--config", path])
+        let message = loadFailure(["--config", path])
         #expect(message.contains("\"data_dir\""))
         #expect(message.contains(path))
     }
@@ -70,7 +58,7 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", document)
-        let message = failure(["--config", path])
+        let message = loadFailure(["--config", path])
         #expect(message.contains(typeName))
         let key = try #require(document.split(separator: "\"").dropFirst().first)
         #expect(message.contains("\"\(key)\""))
@@ -81,7 +69,7 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", document)
-        let message = failure(["--config", path])
+        let message = loadFailure(["--config", path])
         #expect(message.contains(path))
         #expect(message.contains("invalid JSON"))
     }
@@ -91,7 +79,7 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", #"["dataDir"]"#)
-        #expect(failure(["--config", path]).contains("object"))
+        #expect(loadFailure(["--config", path]).contains("object"))
     }
 
     @Test("a missing file is an error naming it")
@@ -99,7 +87,7 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = directory.file("absent.json")
-        #expect(failure(["--config", path]).contains(path))
+        #expect(loadFailure(["--config", path]).contains(path))
     }
 
     @Test("a bad log level in the file is an error")
@@ -107,6 +95,6 @@ struct ConfigLoaderFileTests {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }  // keep the files until the test ends
         let path = try directory.write("config.json", #"{"logLevel": "loud"}"#)
-        #expect(failure(["--config", path]).contains("\"loud\""))
+        #expect(loadFailure(["--config", path]).contains("\"loud\""))
     }
 }

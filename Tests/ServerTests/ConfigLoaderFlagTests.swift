@@ -4,18 +4,6 @@ import Testing
 
 @Suite("ConfigLoader: flags")
 struct ConfigLoaderFlagTests {
-    private func config(_ arguments: [String]) throws -> ServerConfig {
-        guard case .run(let config) = try ConfigLoader.load(arguments: arguments) else {
-            Issue.record("expected .run for \(arguments)")
-            return ServerConfig()
-        }
-        return config
-    }
-
-    private func failure(_ arguments: [String]) -> String {
-        #expect(throws: StartupError.self) { try ConfigLoader.load(arguments: arguments) }?.description ?? ""
-    }
-
     @Test("no arguments runs on the defaults")
     func defaults() throws {
         #expect(try ConfigLoader.load(arguments: []) == .run(ServerConfig()))
@@ -38,17 +26,17 @@ struct ConfigLoaderFlagTests {
 
     @Test("a flag takes its value as the next word or after '='", arguments: [["--data-dir", "/srv/prov"], ["--data-dir=/srv/prov"]])
     func dataDir(_ arguments: [String]) throws {
-        #expect(try config(arguments).dataDir == "/srv/prov")
+        #expect(try loadedConfig(arguments).dataDir == "/srv/prov")
     }
 
     @Test("an inline value may itself contain '='")
     func inlineValueWithEquals() throws {
-        #expect(try config(["--data-dir=/srv/a=b"]).dataDir == "/srv/a=b")
+        #expect(try loadedConfig(["--data-dir=/srv/a=b"]).dataDir == "/srv/a=b")
     }
 
     @Test("every flag sets its field")
     func allFlags() throws {
-        let config = try config([
+        let config = try loadedConfig([
             "--http-listen", "10.0.0.1:80", "--admin-listen=127.0.0.1:9000", "--log-level", "debug", "--data-dir", "/d",
         ])
         #expect(config.httpListen == "10.0.0.1:80")
@@ -59,36 +47,36 @@ struct ConfigLoaderFlagTests {
 
     @Test("log levels by name", arguments: [("debug", Logger.Level.debug), ("info", .info), ("warn", .warning), ("error", .error)])
     func logLevels(_ name: String, _ level: Logger.Level) throws {
-        #expect(try config(["--log-level", name]).logLevel == level)
+        #expect(try loadedConfig(["--log-level", name]).logLevel == level)
     }
 
     @Test("the last of a repeated flag wins")
     func repeatedFlag() throws {
-        #expect(try config(["--data-dir", "/a", "--data-dir", "/b"]).dataDir == "/b")
+        #expect(try loadedConfig(["--data-dir", "/a", "--data-dir", "/b"]).dataDir == "/b")
     }
 
     @Test("an unknown flag is an error that names it", arguments: ["--bogus", "--bogus=1", "run", "-x"])
     func unknownFlag(_ flag: String) {
-        let message = failure([flag])
+        let message = loadFailure([flag])
         #expect(message.contains("\"\(flag)\""))
     }
 
     @Test("a flag without its value is an error that names it", arguments: ["--data-dir", "--config", "--log-level"])
     func missingValue(_ flag: String) {
-        let message = failure([flag])
+        let message = loadFailure([flag])
         #expect(message.contains(flag))
         #expect(message.contains("value"))
     }
 
     @Test("an unknown log level is an error naming it", arguments: ["bad", "INFO", "warning", ""])
     func badLogLevel(_ level: String) {
-        let message = failure(["--log-level", level])
+        let message = loadFailure(["--log-level", level])
         #expect(message.contains("\"\(level)\""))
     }
 
     @Test("an empty data directory is refused, not read as the filesystem root", arguments: [["--data-dir", ""], ["--data-dir="]])
     func emptyDataDir(_ arguments: [String]) {
-        #expect(failure(arguments).contains("data directory must not be empty"))
+        #expect(loadFailure(arguments).contains("data directory must not be empty"))
     }
 
     @Test("databasePath and adminTokenPath live in the data directory")

@@ -71,3 +71,17 @@ extension HTTPResponse {
         try #require(try json()["error"]?.stringValue, "no error message in \(text)")
     }
 }
+
+/// The configuration `ConfigLoader` makes of `arguments`, recording an issue if it is not `.run`.
+func loadedConfig(_ arguments: [String]) throws -> ServerConfig {
+    guard case .run(let config) = try ConfigLoader.load(arguments: arguments) else {
+        Issue.record("expected .run for \(arguments)")
+        return ServerConfig()
+    }
+    return config
+}
+
+/// The message of the StartupError `ConfigLoader` throws for `arguments` ("" if none).
+func loadFailure(_ arguments: [String]) -> String {
+    #expect(throws: StartupError.self) { try ConfigLoader.load(arguments: arguments) }?.description ?? ""
+}
