@@ -18,6 +18,24 @@ public struct Machine: Equatable, Sendable {
     public var nics: [MACAddress]
     public var createdAt: String
     public var updatedAt: String
+
+    public init(mac: MACAddress, hostname: String?, profile: String?, role: String?, cluster: String?, ip: IPv4Address?,
+                state: MachineState, instanceID: String, installToken: String, labels: [String: String], nics: [MACAddress],
+                createdAt: String, updatedAt: String) {
+        self.mac = mac
+        self.hostname = hostname
+        self.profile = profile
+        self.role = role
+        self.cluster = cluster
+        self.ip = ip
+        self.state = state
+        self.instanceID = instanceID
+        self.installToken = installToken
+        self.labels = labels
+        self.nics = nics
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// One row of a machine's timeline. Transitions have both states; other records (an update, a

@@ -5,6 +5,8 @@ import Glibc
 /// Every callback runs on `queue`, and every method must be called there.
 public final class TCPConnection: @unchecked Sendable {
     public let peer: SocketAddress
+    /// The address the peer connected to: which of our addresses serves it.
+    public let local: SocketAddress
     public let queue: DispatchQueue
     private let fd: Int32
     private let readSource: DispatchSourceRead
@@ -12,20 +14,28 @@ public final class TCPConnection: @unchecked Sendable {
     private var readPaused = true
     private var writeArmed = false
     private var closed = false
-    /// Bytes handed to `send` that the kernel has not taken yet.
-    private var outbox: [UInt8] = []
-    private var outboxOffset = 0
-    private var whenFlushed: [() -> Void] = []
+    /// What `send` and `sendFile` queued and the kernel has not taken yet, in order.
+    private var outbox: [OutgoingSegment] = []
+    /// Bytes the kernel has taken so far: lets a caller tell a slow reader from a stuck one.
+    public private(set) var bytesSent: UInt64 = 0
     // The handlers hold their owner strongly; `close()` drops them, which ends the cycle.
     private var onData: (([UInt8]) -> Void)?
     private var onClose: (() -> Void)?
 
     private static let readChunk = 64 * 1024
+    /// Largest sendfile(2) per call, so one big file does not hold the queue for long.
+    private static let fileChunk = 4 << 20
     private static let targetQueue = DispatchQueue(label: "provisiond.tcp.connections", attributes: .concurrent)
 
     init(fd: Int32, peer: SocketAddress) {
         self.fd = fd
         self.peer = peer
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        local = SocketAddress(storage: storage)
         queue = DispatchQueue(label: "provisiond.tcp.connection", target: Self.targetQueue)
         readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
@@ -59,22 +69,29 @@ public final class TCPConnection: @unchecked Sendable {
         readSource.resume()
     }
 
-    /// Queues `bytes` for sending; `completion` runs when the kernel has taken all of them (not
-    /// run if the connection closes first).
+    /// Queues `bytes`; `completion` runs when the kernel has taken all of them (not run if the
+    /// connection closes first).
     public func send(_ bytes: [UInt8], completion: (() -> Void)? = nil) {
         guard !closed else { return }
-        outbox.append(contentsOf: bytes)
-        if let completion { whenFlushed.append(completion) }
+        outbox.append(OutgoingSegment(content: .bytes(bytes, sent: 0), completion: completion))
         flush()
     }
 
-    /// Bytes queued but not yet taken by the kernel.
-    public var pendingOutput: Int { outbox.count - outboxOffset }
+    /// Queues `length` bytes of the open file `file` from `offset`, sent with sendfile(2) so the
+    /// file never passes through our memory. The connection owns `file` from now on and closes it.
+    public func sendFile(_ file: Int32, offset: Int, length: Int, completion: (() -> Void)? = nil) {
+        guard !closed else {
+            Glibc.close(file)
+            return
+        }
+        outbox.append(OutgoingSegment(content: .file(file, offset: offset, remaining: length), completion: completion))
+        flush()
+    }
 
     public func close() {
         guard !closed else { return }
         closed = true
-        whenFlushed.removeAll()
+        for segment in outbox { segment.release() }
         outbox.removeAll()
         // Suspended sources must be resumed before cancellation.
         if readPaused { readSource.resume() }
@@ -99,34 +116,33 @@ public final class TCPConnection: @unchecked Sendable {
         }
     }
 
+    /// Writes queued segments until the kernel's buffer is full (then waits for the write
+    /// source) or everything is sent.
     private func flush() {
-        while outboxOffset < outbox.count {
-            let written = outbox.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + outboxOffset, $0.count - outboxOffset, Int32(MSG_NOSIGNAL))
-            }
-            if written > 0 {
-                outboxOffset += written
-            } else if written < 0, errno == EINTR {
-                continue
-            } else if written < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+        while !closed, !outbox.isEmpty {
+            let written = outbox[0].write(to: fd, maxFileChunk: Self.fileChunk)
+            switch written {
+            case .progress(let count):
+                bytesSent += UInt64(count)
+                if outbox[0].isDone {
+                    let finished = outbox.removeFirst()
+                    finished.release()
+                    finished.completion?()
+                }
+            case .wouldBlock:
                 if !writeArmed {
                     writeArmed = true
                     writeSource.resume()
                 }
                 return
-            } else {
+            case .failed:
                 close()
                 return
             }
         }
-        outbox.removeAll(keepingCapacity: outbox.capacity <= 1 << 20)
-        outboxOffset = 0
-        if writeArmed {
+        if writeArmed, !closed {
             writeArmed = false
             writeSource.suspend()
         }
-        let completions = whenFlushed
-        whenFlushed.removeAll()
-        for completion in completions { completion() }
     }
 }

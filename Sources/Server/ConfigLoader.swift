@@ -1,3 +1,4 @@
+import Boot
 import Foundation
 import Wire
 
@@ -29,6 +30,26 @@ public enum ConfigLoader {
         },
         Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
             $0.adminListen = $1
+        },
+        Option(flag: "--assets-dir", key: "assetsDir", argument: "DIR", help: "files served under /assets/ (default DATA/assets)") {
+            $0.assetsDir = $1
+        },
+        Option(flag: "--profiles-dir", key: "profilesDir", argument: "DIR", help: "boot profiles, NAME.json each (default ./profiles)") {
+            $0.profilesDir = $1
+        },
+        Option(flag: "--server-url", key: "serverURL", argument: "URL", help: "how machines reach the boot plane (default: the address they used)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard value.hasPrefix("http://") || value.hasPrefix("https://"), !value.hasSuffix("/"), !value.contains(" ") else {
+                throw StartupError("server URL \"\(value)\" must be http(s)://HOST[:PORT] without a trailing slash")
+            }
+            config.serverURL = value
+        },
+        Option(flag: "--discovery", key: "discovery", argument: "POLICY", help: "unknown machines: ignore (default) or hold until adopted") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard let policy = DiscoveryPolicy(rawValue: value) else {
+                throw StartupError("unknown discovery policy \"\(value)\" (ignore, hold)")
+            }
+            config.discovery = policy
         },
         Option(flag: "--idle-timeout", key: "idleTimeout", argument: "SECONDS", help: "close idle HTTP connections (default 60)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in

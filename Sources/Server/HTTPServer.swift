@@ -6,6 +6,13 @@ import Wire
 /// What a handler learns about where a request came from.
 public struct RequestContext: Sendable {
     public let peer: SocketAddress
+    /// Our address the request arrived on.
+    public let local: SocketAddress
+
+    public init(peer: SocketAddress, local: SocketAddress) {
+        self.peer = peer
+        self.local = local
+    }
 }
 
 /// Answers one request. Handlers run on the connection's queue and may block briefly (SQLite).

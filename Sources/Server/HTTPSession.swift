@@ -18,6 +18,7 @@ final class HTTPSession: @unchecked Sendable {
     /// client cannot make us buffer without bound.
     private var writing = false
     private var closing = false
+    private var bytesSentAtLastCheck: UInt64 = 0
 
     init(connection: TCPConnection, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) {
         self.connection = connection
@@ -52,6 +53,12 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     private func idleTimeout() {
+        // A large response to a slow reader is not idleness, as long as it moves.
+        if writing, connection.bytesSent != bytesSentAtLastCheck {
+            bytesSentAtLastCheck = connection.bytesSent
+            rearmIdleTimer()
+            return
+        }
         if parser.bufferedByteCount > 0 && !writing {
             // RFC 9110 §15.5.9: tell a client that stalled mid-request why it is cut off.
             respond(HTTPResponse.error(408, "request not completed within \(Int(options.idleTimeout)) s"), keepAlive: false, includeBody: true)
@@ -73,7 +80,7 @@ final class HTTPSession: @unchecked Sendable {
                 return
             }
             let started = DispatchTime.now().uptimeNanoseconds
-            let context = RequestContext(peer: connection.peer)
+            let context = RequestContext(peer: connection.peer, local: connection.local)
             let response = handler(request, context)
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
             logAccess(request, response, milliseconds: milliseconds)
@@ -85,7 +92,7 @@ final class HTTPSession: @unchecked Sendable {
         writing = true
         closing = !keepAlive
         connection.pauseReading()
-        connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody)) { [self] in
+        let finished: () -> Void = { [self] in
             writing = false
             if closing {
                 connection.close()
@@ -94,6 +101,17 @@ final class HTTPSession: @unchecked Sendable {
             connection.resumeReading()
             answerPending()
         }
+        guard let file = response.file else {
+            connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody), completion: finished)
+            return
+        }
+        connection.send(response.encodeHead(keepAlive: keepAlive))
+        if includeBody {
+            connection.sendFile(file.descriptor, offset: file.offset, length: file.length, completion: finished)
+        } else {
+            close(file.descriptor)
+            connection.send([], completion: finished)
+        }
     }
 
     private func logAccess(_ request: HTTPRequest, _ response: HTTPResponse, milliseconds: Double) {
@@ -101,7 +119,7 @@ final class HTTPSession: @unchecked Sendable {
         let mac = response.subjectMAC ?? "-"
         log.info("request", [
             "peer": connection.peer.description, "method": request.method, "path": request.path,
-            "status": String(response.status), "bytes": String(response.body.count), "ms": String(rounded), "mac": mac,
+            "status": String(response.status), "bytes": String(response.bodyLength), "ms": String(rounded), "mac": mac,
         ])
     }
 }

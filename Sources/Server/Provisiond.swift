@@ -1,4 +1,5 @@
 import Dispatch
+import Boot
 import Foundation
 import Glibc
 import Inventory
@@ -25,10 +26,17 @@ public final class Provisiond: @unchecked Sendable {
         } catch {
             throw StartupError("cannot create data directory \(config.dataDir): \(error.localizedDescription)")
         }
+        if config.assetsDir == nil {
+            try? FileManager.default.createDirectory(atPath: config.resolvedAssetsDir, withIntermediateDirectories: true)
+        }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let admin = AdminAPI(inventory: inventory, token: token)
-        let boot = BootPlane()
+        let profiles = try ProfileCatalog.load(directory: config.profilesDir)
+        log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
+                              "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
+                             discovery: config.discovery, serverURL: config.serverURL, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         servers = [
             try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle),

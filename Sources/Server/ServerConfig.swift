@@ -1,3 +1,5 @@
+import Boot
+
 /// Everything provisiond needs to start. Defaults make a working server with no config at all.
 public struct ServerConfig: Sendable, Equatable {
     /// Holds the database and the admin token.
@@ -7,11 +9,20 @@ public struct ServerConfig: Sendable, Equatable {
     /// The admin API, loopback only unless an operator says otherwise.
     public var adminListen = "127.0.0.1:8081"
     public var logLevel: Logger.Level = .info
+    /// Files served under `/assets/`; nil means `<dataDir>/assets`.
+    public var assetsDir: String?
+    /// Boot profiles, `NAME.json` each.
+    public var profilesDir = "./profiles"
+    /// How machines reach the boot plane, e.g. `http://10.77.0.1:8080`; nil derives it from the
+    /// address each request arrives on.
+    public var serverURL: String?
+    public var discovery: DiscoveryPolicy = .ignore
     /// Seconds an HTTP connection may sit without a complete request before it is closed.
     public var idleTimeout: Double = 60
 
     public init() {}
 
     public var databasePath: String { dataDir + "/provision.db" }
+    public var resolvedAssetsDir: String { assetsDir ?? dataDir + "/assets" }
     public var adminTokenPath: String { dataDir + "/admin.token" }
 }

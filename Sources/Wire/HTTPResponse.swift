@@ -1,8 +1,11 @@
-/// A response to encode: status, header fields and a body held in memory.
+/// A response to encode: status, header fields, and a body held in memory or read from a file.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// When set, the body is this range of an open file instead of `body`: the server streams
+    /// it (and closes the descriptor), so large assets never sit in memory.
+    public var file: FileRange?
     /// The machine a request concerned, for the access log only: never sent.
     public var subjectMAC: String?
 
@@ -11,6 +14,22 @@ public struct HTTPResponse: Sendable, Equatable {
         self.headers = headers
         self.body = body
     }
+
+    /// `length` bytes from `offset` of an open file the response owns.
+    public struct FileRange: Sendable, Equatable {
+        public let descriptor: Int32
+        public let offset: Int
+        public let length: Int
+
+        public init(descriptor: Int32, offset: Int, length: Int) {
+            self.descriptor = descriptor
+            self.offset = offset
+            self.length = length
+        }
+    }
+
+    /// Size of the body, in memory or in the file.
+    public var bodyLength: Int { file?.length ?? body.count }
 
     public init(status: Int, contentType: String, body: String) {
         self.init(status: status, headers: ["Content-Type": contentType], body: Array(body.utf8))
@@ -23,12 +42,14 @@ public struct HTTPResponse: Sendable, Equatable {
         for field in headers where field.name.lowercased() != "content-length" {
             head += "\(field.name): \(field.value)\r\n"
         }
-        head += "Content-Length: \(body.count)\r\n"
+        // RFC 9110 §8.6: no Content-Length on 1xx and 204; a 304 has no body to measure.
+        if status >= 200, status != 204, status != 304 { head += "Content-Length: \(bodyLength)\r\n" }
         if !keepAlive { head += "Connection: close\r\n" }
         head += "\r\n"
         return Array(head.utf8)
     }
 
+    /// Head and in-memory body; a file body is sent separately after the head.
     public func encode(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
         var bytes = encodeHead(keepAlive: keepAlive)
         if includeBody { bytes += body }

@@ -47,7 +47,7 @@ final class AdminFixture: @unchecked Sendable {
         if let authorization { headers.add("Authorization", authorization) }
         if body != nil { headers.add("Content-Type", "application/json") }
         let request = try HTTPRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8))
-        let context = RequestContext(peer: try SocketAddress("127.0.0.1:1234"))
+        let context = RequestContext(peer: try SocketAddress("127.0.0.1:1234"), local: try SocketAddress("127.0.0.1:8081"))
         return api.handle(request, context)
     }
 

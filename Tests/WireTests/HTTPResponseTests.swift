@@ -41,7 +41,20 @@ struct HTTPResponseTests {
 
     @Test("empty body says Content-Length: 0")
     func emptyBody() {
-        #expect(headLines(HTTPResponse(status: 204), keepAlive: true) == ["HTTP/1.1 204 No Content", "Content-Length: 0"])
+        #expect(headLines(HTTPResponse(status: 200), keepAlive: true) == ["HTTP/1.1 200 OK", "Content-Length: 0"])
+    }
+
+    @Test("204 and 304 carry no Content-Length (RFC 9110 §8.6)", arguments: [204, 304])
+    func noContentLength(status: Int) {
+        #expect(headLines(HTTPResponse(status: status), keepAlive: true) == ["HTTP/1.1 \(status) \(HTTPResponse.reasonPhrase(status))"])
+    }
+
+    @Test("a file body's length is the Content-Length; encode leaves the file to the server")
+    func fileBody() {
+        var response = HTTPResponse(status: 206)
+        response.file = HTTPResponse.FileRange(descriptor: -1, offset: 100, length: 4096)
+        #expect(headLines(response, keepAlive: true).contains("Content-Length: 4096"))
+        #expect(response.encode(keepAlive: true) == response.encodeHead(keepAlive: true))
     }
 
     @Test("encode appends the body unless told not to (HEAD)")

@@ -11,12 +11,13 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var adminPort: UInt16 = 0
     private let lock = NSLock()
     private var logText = ""
+    private let stderrPipe = Pipe()
 
     init(dataDir: String, extraArguments: [String] = []) throws {
         self.dataDir = dataDir
         process.executableURL = Binaries.provisiond
         process.arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"] + extraArguments
-        let err = Pipe()
+        let err = stderrPipe
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -78,6 +79,10 @@ final class ServerProcess: @unchecked Sendable {
     func stop(signal: Int32 = SIGTERM) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
+        // Take what the handler has not read yet, so the log is complete once stopped.
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        let rest = stderrPipe.fileHandleForReading.readDataToEndOfFile()
+        lock.withLock { logText += String(decoding: rest, as: UTF8.self) }
         return process.terminationStatus
     }
 

@@ -1,0 +1,85 @@
+import Wire
+
+/// A boot profile (`profiles/NAME.json`): what a machine registered with it installs from.
+public struct Profile: Equatable, Sendable {
+    public let name: String
+    public let description: String
+    /// An asset path under the assets directory, or an absolute http(s) URL.
+    public let kernel: String
+    /// Initrds in load order (asset paths or URLs).
+    public let initrds: [String]
+    /// The kernel command line, as written.
+    public let cmdline: String
+
+    public init(name: String, description: String = "", kernel: String, initrds: [String], cmdline: String) {
+        self.name = name
+        self.description = description
+        self.kernel = kernel
+        self.initrds = initrds
+        self.cmdline = cmdline
+    }
+
+    static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline"]
+
+    /// Reads a profile from its JSON; every error names the file and the field.
+    public static func parse(name: String, file: String, json bytes: [UInt8]) throws(ProfileError) -> Profile {
+        let document: JSONValue
+        do { document = try JSONParser.parse(bytes) } catch { throw ProfileError(file: file, field: nil, message: error.description) }
+        guard let members = document.objectValue else { throw ProfileError(file: file, field: nil, message: "must be a JSON object") }
+        for (key, _) in members where !keys.contains(key) {
+            throw ProfileError(file: file, field: key, message: "unknown field (known: \(keys.sorted().joined(separator: ", ")))")
+        }
+        func string(_ key: String, required: Bool) throws(ProfileError) -> String {
+            guard let value = document[key] else {
+                if required { throw ProfileError(file: file, field: key, message: "missing") }
+                return ""
+            }
+            guard let text = value.stringValue else { throw ProfileError(file: file, field: key, message: "must be a string, not \(value.typeName)") }
+            return text
+        }
+        let kernel = try string("kernel", required: true)
+        try checkSource(kernel, file: file, field: "kernel")
+        var initrds: [String] = []
+        switch document["initrd"] {
+        case nil: break
+        case .string(let one)?: initrds = [one]
+        case .array(let items)?:
+            for item in items {
+                guard let text = item.stringValue else { throw ProfileError(file: file, field: "initrd", message: "must list strings, not \(item.typeName)") }
+                initrds.append(text)
+            }
+        case let other?: throw ProfileError(file: file, field: "initrd", message: "must be a string or a list of strings, not \(other.typeName)")
+        }
+        for initrd in initrds { try checkSource(initrd, file: file, field: "initrd") }
+        let cmdline = try string("cmdline", required: false)
+        guard !cmdline.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw ProfileError(file: file, field: "cmdline", message: "must be one line")
+        }
+        return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline)
+    }
+
+    /// An http(s) URL, or a relative asset path that cannot leave the assets directory.
+    private static func checkSource(_ source: String, file: String, field: String) throws(ProfileError) {
+        if source.hasPrefix("http://") || source.hasPrefix("https://") { return }
+        guard AssetPath.components(source) != nil else {
+            throw ProfileError(file: file, field: field, message: "\"\(source)\" is neither an http(s) URL nor a relative asset path without '..'")
+        }
+    }
+
+    /// The file name iPXE gives an initrd: the last path component.
+    public static func fileName(of source: String) -> String {
+        let withoutQuery = source.split(separator: "?", maxSplits: 1).first.map(String.init) ?? source
+        return withoutQuery.split(separator: "/").last.map(String.init) ?? withoutQuery
+    }
+}
+
+public struct ProfileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let file: String
+    public let field: String?
+    public let message: String
+
+    public var description: String {
+        if let field { return "profile \(file): field \"\(field)\": \(message)" }
+        return "profile \(file): \(message)"
+    }
+}

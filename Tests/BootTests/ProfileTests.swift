@@ -1,0 +1,41 @@
+import Boot
+import Testing
+
+@Suite("Profile files") struct ProfileTests {
+    private func parse(_ json: String) throws(ProfileError) -> Profile {
+        try Profile.parse(name: "t", file: "profiles/t.json", json: Array(json.utf8))
+    }
+
+    @Test func readsKernelInitrdsAndCmdline() throws {
+        let profile = try parse(#"{"description":"d","kernel":"deb/linux","initrd":["deb/a.gz","http://x/b.img"],"cmdline":"console=ttyS0"}"#)
+        #expect(profile == Profile(name: "t", description: "d", kernel: "deb/linux", initrds: ["deb/a.gz", "http://x/b.img"], cmdline: "console=ttyS0"))
+        #expect(try parse(#"{"kernel":"k","initrd":"one.gz"}"#).initrds == ["one.gz"])
+        #expect(try parse(#"{"kernel":"https://mirror/k"}"#).initrds.isEmpty)
+    }
+
+    @Test(arguments: [
+        (#"{"kernel": 1}"#, "field \"kernel\": must be a string, not number"),
+        (#"{"initrd": "a"}"#, "field \"kernel\": missing"),
+        (#"{"kernel": "k", "colour": "red"}"#, "field \"colour\": unknown field"),
+        (#"{"kernel": "../k"}"#, "field \"kernel\": \"../k\" is neither"),
+        (#"{"kernel": "/boot/k"}"#, "is neither an http(s) URL"),
+        (#"{"kernel": "k", "initrd": [1]}"#, "field \"initrd\": must list strings"),
+        (#"{"kernel": "k", "initrd": {"a": 1}}"#, "field \"initrd\": must be a string or a list"),
+        (#"{"kernel": "k", "cmdline": "a\nb"}"#, "field \"cmdline\": must be one line"),
+        (#"[1]"#, "must be a JSON object"),
+        (#"{"kernel": "k""#, "invalid JSON"),
+    ])
+    func refuses(json: String, message: String) {
+        #expect {
+            _ = try parse(json)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.hasPrefix("profile profiles/t.json") && text.contains(message)
+        }
+    }
+
+    @Test func initrdFileNames() {
+        #expect(Profile.fileName(of: "debian/initrd.gz") == "initrd.gz")
+        #expect(Profile.fileName(of: "http://m/x/initrd.img?sig=1") == "initrd.img")
+    }
+}
