@@ -10,6 +10,11 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
     public let host: Host
     public let port: UInt16
 
+    public init(host: Host, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
     public init(_ text: String) throws(SocketAddressError) {
         let hostPart: Substring
         let portPart: Substring

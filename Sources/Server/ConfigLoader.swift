@@ -31,6 +31,22 @@ public enum ConfigLoader {
         Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
             $0.adminListen = $1
         },
+        Option(flag: "--tftp-listen", key: "tftpListen", argument: "HOST:PORT", help: "TFTP, or off (default 0.0.0.0:69)") {
+            $0.tftpListen = $1 == "off" ? nil : $1
+        },
+        Option(flag: "--tftp-root", key: "tftpRoot", argument: "DIR", help: "files served over TFTP (default DATA/tftp)") {
+            $0.tftpRoot = $1
+        },
+        Option(flag: "--ipxe-dir", key: "ipxeDir", argument: "DIR", help: "iPXE binaries served over TFTP (default /usr/lib/ipxe)") {
+            $0.ipxeDir = $1
+        },
+        Option(flag: "--tftp-retries", key: "tftpRetries", argument: "N", help: "retransmissions before a TFTP client is given up (default 5)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard let retries = Int(value), (0...20).contains(retries) else {
+                throw StartupError("TFTP retries \"\(value)\" must be a whole number from 0 to 20")
+            }
+            config.tftpRetries = retries
+        },
         Option(flag: "--assets-dir", key: "assetsDir", argument: "DIR", help: "files served under /assets/ (default DATA/assets)") {
             $0.assetsDir = $1
         },

@@ -36,6 +36,10 @@ public struct Logger: Sendable {
     public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, event, fields) }
 
     public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, String>) {
+        log(level, event, fields.map { ($0.key, $0.value) })
+    }
+
+    public func log(_ level: Level, _ event: String, _ fields: [(String, String)]) {
         guard level >= minimum else { return }
         var line = "\(Timestamp.now()) \(level.name) \(component) \(event)"
         for (key, value) in fields { line += " \(key)=\(Self.quoted(value))" }

@@ -13,6 +13,7 @@ public final class Provisiond: @unchecked Sendable {
     public let config: ServerConfig
     public let inventory: Inventory
     private let servers: [HTTPServer]
+    private let tftp: TFTPService?
     private let log: Logger
     private var signals: SignalWatcher?
 
@@ -26,8 +27,8 @@ public final class Provisiond: @unchecked Sendable {
         } catch {
             throw StartupError("cannot create data directory \(config.dataDir): \(error.localizedDescription)")
         }
-        if config.assetsDir == nil {
-            try? FileManager.default.createDirectory(atPath: config.resolvedAssetsDir, withIntermediateDirectories: true)
+        for (given, resolved) in [(config.assetsDir, config.resolvedAssetsDir), (config.tftpRoot, config.resolvedTFTPRoot)] where given == nil {
+            try? FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
@@ -42,6 +43,19 @@ public final class Provisiond: @unchecked Sendable {
             try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle),
             try Self.server("http", config.httpListen, options, log.named("http"), boot.handle),
         ]
+        tftp = try Self.tftpService(config, log.named("tftp"))
+    }
+
+    private static func tftpService(_ config: ServerConfig, _ log: Logger) throws(StartupError) -> TFTPService? {
+        guard let listen = config.tftpListen else { return nil }
+        do {
+            return try TFTPService(address: try SocketAddress(listen), root: config.resolvedTFTPRoot, ipxeDir: config.ipxeDir,
+                                   retries: config.tftpRetries, log: log)
+        } catch let error as SocketAddressError {
+            throw StartupError("tftp listen: \(error.description)")
+        } catch {
+            throw StartupError("tftp listen: \(error) (or run with --tftp-listen off)")
+        }
     }
 
     private static func server(_ name: String, _ listen: String, _ options: HTTPServerOptions, _ log: Logger,
@@ -61,11 +75,16 @@ public final class Provisiond: @unchecked Sendable {
             server.start()
             log.info("listening", ["service": server.name, "address": server.address.description])
         }
+        if let tftp {
+            tftp.start()
+            log.info("listening", ["service": "tftp", "address": tftp.address.description])
+        }
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "provisiond.signals")) { [self] number in
             log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
             SystemdNotifier.notify("STOPPING=1")
             for server in servers { server.stop() }
+            tftp?.stop()
             do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
             log.info("stopped")
             onStop(number)

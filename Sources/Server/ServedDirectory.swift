@@ -5,8 +5,14 @@ import Glibc
 /// checked so that no request path, and no symlink inside the directory, reaches a file outside it.
 public struct ServedDirectory: Sendable {
     public let root: String
+    /// Whether symlinks may lead out of the directory: only for trusted system directories, e.g.
+    /// Debian links /usr/lib/ipxe/ipxe.efi to /boot/ipxe.efi.
+    public let trustsSymlinks: Bool
 
-    public init(root: String) { self.root = root }
+    public init(root: String, trustsSymlinks: Bool = false) {
+        self.root = root
+        self.trustsSymlinks = trustsSymlinks
+    }
 
     public enum OpenError: Error, Equatable, CustomStringConvertible {
         /// The path tries to leave the directory (`..`, absolute, backslash, NUL, a symlink out).
@@ -38,7 +44,7 @@ public struct ServedDirectory: Sendable {
         let candidate = rootReal + "/" + components.joined(separator: "/")
         guard let real = Self.realPath(candidate) else { throw .notFound(relativePath) }
         // A symlink inside the directory may point anywhere: what counts is where it leads.
-        guard real.hasPrefix(rootReal + "/") else { throw .escapes(relativePath) }
+        guard trustsSymlinks || real.hasPrefix(rootReal + "/") else { throw .escapes(relativePath) }
         // O_NOFOLLOW: the resolved name must not have been swapped for a symlink since.
         let fd = Glibc.open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw errno == ENOENT ? .notFound(relativePath) : .notReadable(relativePath) }

@@ -9,6 +9,14 @@ public struct ServerConfig: Sendable, Equatable {
     /// The admin API, loopback only unless an operator says otherwise.
     public var adminListen = "127.0.0.1:8081"
     public var logLevel: Logger.Level = .info
+    /// TFTP, for firmware that loads iPXE; nil turns it off.
+    public var tftpListen: String? = "0.0.0.0:69"
+    /// Files served over TFTP besides the iPXE binaries; nil means `<dataDir>/tftp`.
+    public var tftpRoot: String?
+    /// Where the iPXE binaries are: Debian's `ipxe` package.
+    public var ipxeDir = "/usr/lib/ipxe"
+    /// Retransmissions of one TFTP window before a silent client is given up.
+    public var tftpRetries = 5
     /// Files served under `/assets/`; nil means `<dataDir>/assets`.
     public var assetsDir: String?
     /// Boot profiles, `NAME.json` each.
@@ -24,5 +32,6 @@ public struct ServerConfig: Sendable, Equatable {
 
     public var databasePath: String { dataDir + "/provision.db" }
     public var resolvedAssetsDir: String { assetsDir ?? dataDir + "/assets" }
+    public var resolvedTFTPRoot: String { tftpRoot ?? dataDir + "/tftp" }
     public var adminTokenPath: String { dataDir + "/admin.token" }
 }

@@ -16,7 +16,8 @@ final class ServerProcess: @unchecked Sendable {
     init(dataDir: String, extraArguments: [String] = []) throws {
         self.dataDir = dataDir
         process.executableURL = Binaries.provisiond
-        process.arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"] + extraArguments
+        process.arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                             "--tftp-listen", "127.0.0.1:0"] + extraArguments
         let err = stderrPipe
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

@@ -1,0 +1,137 @@
+import Glibc
+
+/// An IPv4 UDP socket. Receiving reports which of our addresses a datagram was sent to
+/// (IP_PKTINFO), so a reply can come from that same address and interface.
+public final class UDPSocket: @unchecked Sendable {
+    public let fd: Int32
+    /// The bound address, with the port the kernel chose when 0 was asked for.
+    public let address: SocketAddress
+
+    /// One received datagram.
+    public struct Datagram: Sendable {
+        public let bytes: [UInt8]
+        public let source: SocketAddress
+        /// The destination address of the datagram (ours), when the kernel reported it.
+        public let destination: SocketAddress.Host?
+        /// The interface it arrived on, when the kernel reported it.
+        public let interfaceIndex: Int32?
+    }
+
+    public init(bind address: SocketAddress, broadcast: Bool = false, packetInfo: Bool = false, device: String? = nil) throws(NetError) {
+        let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw NetError("socket", address: address.description) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        if broadcast { setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &yes, socklen_t(MemoryLayout<Int32>.size)) }
+        if packetInfo { setsockopt(fd, Int32(IPPROTO_IP), IP_PKTINFO, &yes, socklen_t(MemoryLayout<Int32>.size)) }
+        if let device {
+            let bound = device.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
+            guard bound == 0 else {
+                let error = NetError("bind to device \(device) for", address: address.description)
+                close(fd)
+                throw error
+            }
+        }
+        guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
+            let error = NetError("bind", address: address.description)
+            close(fd)
+            throw error
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.address = SocketAddress(storage: storage)
+    }
+
+    deinit { close(fd) }
+
+    /// Only datagrams from `peer` are received from now on, and `send` goes there.
+    public func connect(to peer: SocketAddress) throws(NetError) {
+        guard peer.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else { throw NetError("connect", address: peer.description) }
+    }
+
+    public func setNonBlocking() {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Waits up to `milliseconds` for a datagram; true when one can be read.
+    public func waitReadable(milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, milliseconds) > 0
+    }
+
+    /// Sends one datagram to the connected peer.
+    @discardableResult
+    public func send(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+    }
+
+    /// Sends one datagram from a buffer to the connected peer.
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count
+    }
+
+    @discardableResult
+    public func send(_ bytes: [UInt8], to destination: SocketAddress) -> Bool {
+        destination.withSockaddr { address, length in
+            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
+        } == bytes.count
+    }
+
+    /// Reads one datagram (up to `capacity` bytes; longer ones are cut and reported as such by
+    /// the caller's decoder), or nil when none is waiting on a non-blocking socket.
+    public func receive(capacity: Int = 65536) -> Datagram? {
+        var buffer = [UInt8](repeating: 0, count: capacity)
+        var source = sockaddr_storage()
+        var control = [UInt8](repeating: 0, count: 128)
+        var vector = iovec()
+        var message = msghdr()
+        let count: Int = buffer.withUnsafeMutableBytes { data in
+            control.withUnsafeMutableBytes { controlBytes in
+                withUnsafeMutablePointer(to: &source) { sourcePointer in
+                    withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                        vectorPointer.pointee = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                        message.msg_name = UnsafeMutableRawPointer(sourcePointer)
+                        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                        message.msg_iov = vectorPointer
+                        message.msg_iovlen = 1
+                        message.msg_control = controlBytes.baseAddress
+                        message.msg_controllen = controlBytes.count
+                        return recvmsg(fd, &message, 0)
+                    }
+                }
+            }
+        }
+        guard count >= 0 else { return nil }
+        buffer.removeSubrange(count...)
+        let info = PacketInfo.parse(control, length: Int(message.msg_controllen))
+        return Datagram(bytes: buffer, source: SocketAddress(storage: source), destination: info?.destination, interfaceIndex: info?.interfaceIndex)
+    }
+}
+
+/// Reads IP_PKTINFO from recvmsg's control data. The CMSG_* macros are not importable into
+/// Swift, so the layout is walked by hand: `struct cmsghdr { size_t len; int level; int type; }`
+/// followed by data aligned to `size_t` (glibc's CMSG_ALIGN).
+enum PacketInfo {
+    static func parse(_ control: [UInt8], length: Int) -> (destination: SocketAddress.Host, interfaceIndex: Int32)? {
+        let align = MemoryLayout<Int>.size
+        let headerSize = (MemoryLayout<cmsghdr>.size + align - 1) & ~(align - 1)
+        var offset = 0
+        while offset + headerSize <= min(length, control.count) {
+            let header = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self) }
+            let entryLength = Int(header.cmsg_len)
+            guard entryLength >= headerSize, offset + entryLength <= control.count else { return nil }
+            if header.cmsg_level == Int32(IPPROTO_IP), header.cmsg_type == Int32(IP_PKTINFO),
+               entryLength - headerSize >= MemoryLayout<in_pktinfo>.size {
+                let info = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + headerSize, as: in_pktinfo.self) }
+                return (.v4(info.ipi_addr.s_addr), info.ipi_ifindex)
+            }
+            offset += (entryLength + align - 1) & ~(align - 1)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,114 @@
+import Dispatch
+import Foundation
+import Glibc
+import Net
+import Synchronization
+import Wire
+
+/// Read-only TFTP (DESIGN.md §5): requests arrive on the listening socket; each transfer gets
+/// its own socket (a new port, RFC 1350 §4), bound to the address the request was sent to, and
+/// its own thread.
+public final class TFTPService: @unchecked Sendable {
+    private let listener: UDPSocket
+    private let files: TFTPFiles
+    private let limits: TFTPServerLimits
+    private let maxAttempts: Int
+    private let log: Logger
+    private let active = Mutex<Int>(0)
+    private let stopped = Mutex<Bool>(false)
+    private static let maxTransfers = 1024
+
+    public var address: SocketAddress { listener.address }
+    public var activeTransfers: Int { active.withLock { $0 } }
+
+    public init(address: SocketAddress, root: String, ipxeDir: String, retries: Int, log: Logger) throws(NetError) {
+        listener = try UDPSocket(bind: address, packetInfo: true)
+        files = TFTPFiles(root: ServedDirectory(root: root), ipxe: ServedDirectory(root: ipxeDir, trustsSymlinks: true))
+        limits = TFTPServerLimits()
+        maxAttempts = retries + 1
+        self.log = log
+    }
+
+    public func start() {
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "tftp listener"
+        thread.start()
+    }
+
+    public func stop() { stopped.withLock { $0 = true } }
+
+    private func acceptLoop() {
+        while !stopped.withLock({ $0 }) {
+            guard listener.waitReadable(milliseconds: 250), let datagram = listener.receive() else { continue }
+            handle(datagram)
+        }
+    }
+
+    private func handle(_ datagram: UDPSocket.Datagram) {
+        let peer = datagram.source.description
+        let request: TFTPRequest
+        do {
+            switch try TFTPPacket.decode(datagram.bytes) {
+            case .readRequest(let read): request = read
+            case .writeRequest(let write):
+                refuse(datagram, .accessViolation, "this server is read-only", fields: ["peer": peer, "file": write.filename])
+                return
+            default:
+                // Not a request on the request port: no transfer to answer within (RFC 1350 §7).
+                refuse(datagram, .illegalOperation, "expected a read request", fields: ["peer": peer])
+                return
+            }
+        } catch {
+            refuse(datagram, .illegalOperation, error.description, fields: ["peer": peer])
+            return
+        }
+        let file: ServedDirectory.OpenFile
+        do { file = try files.open(request.filename) } catch {
+            let code: TFTPErrorCode = if case .notFound = error { .fileNotFound } else { .accessViolation }
+            refuse(datagram, code, error.description, fields: ["peer": peer, "file": request.filename])
+            return
+        }
+        let length = TFTPBlockSource.length(of: file.descriptor, size: file.size, mode: request.mode)
+        let negotiation: TFTPNegotiation
+        do { negotiation = try TFTPNegotiation.negotiate(request.options, fileSize: length, limits: limits) } catch {
+            close(file.descriptor)
+            refuse(datagram, .optionNegotiation, error.description, fields: ["peer": peer, "file": request.filename])
+            return
+        }
+        guard active.withLock({ count in count < Self.maxTransfers ? { count += 1; return true }() : false }) else {
+            close(file.descriptor)
+            refuse(datagram, .notDefined, "server busy: \(Self.maxTransfers) transfers running", fields: ["peer": peer])
+            return
+        }
+        let socket: UDPSocket
+        do { socket = try transferSocket(for: datagram) } catch {
+            close(file.descriptor)
+            active.withLock { $0 -= 1 }
+            log.error("tftp-socket-failed", ["peer": peer, "error": error.description])
+            return
+        }
+        let source = TFTPBlockSource(file: file.descriptor, mode: request.mode, blockSize: negotiation.blockSize, windowSize: negotiation.windowSize)
+        let transfer = TFTPTransfer(negotiation: negotiation, length: length, maxAttempts: maxAttempts)
+        log.debug("tftp-start", ["peer": peer, "file": request.filename, "mode": request.mode.rawValue,
+                                 "options": request.options.map(\.description).joined(separator: ",")])
+        TFTPTransferRunner(socket: socket, source: source, transfer: transfer, name: request.filename, client: datagram.source, log: log) {
+            [self] in active.withLock { $0 -= 1 }
+        }.start()
+    }
+
+    /// A fresh socket on the address the request was sent to, port chosen by the kernel,
+    /// connected to the client so only its packets arrive.
+    private func transferSocket(for datagram: UDPSocket.Datagram) throws(NetError) -> UDPSocket {
+        let local = SocketAddress(host: datagram.destination ?? listener.address.host, port: 0)
+        let socket = try UDPSocket(bind: local)
+        try socket.connect(to: datagram.source)
+        return socket
+    }
+
+    /// Answers a request that starts no transfer with ERROR, from a new port like a transfer would.
+    private func refuse(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String, fields: KeyValuePairs<String, String>) {
+        log.log(.warning, "tftp-refused", fields.map { ($0.key, $0.value) } + [("code", String(code.rawValue)), ("error", message)])
+        guard let socket = try? transferSocket(for: datagram) else { return }
+        socket.send(TFTPPacket.error(code: code, message: message).encode())
+    }
+}

@@ -1,0 +1,100 @@
+import Dispatch
+import Foundation
+import Net
+import Wire
+
+/// Drives one `TFTPTransfer` on its own thread and socket: the state machine decides, this
+/// performs (send, wait for the next packet or the timer) until it finishes.
+final class TFTPTransferRunner: @unchecked Sendable {
+    private let socket: UDPSocket
+    private let source: TFTPBlockSource
+    private var transfer: TFTPTransfer
+    private let name: String
+    private let client: SocketAddress
+    private let log: Logger
+    private let onFinish: @Sendable () -> Void
+    private var deadline: UInt64 = 0
+    private var packet: [UInt8]
+
+    init(socket: UDPSocket, source: TFTPBlockSource, transfer: TFTPTransfer, name: String, client: SocketAddress, log: Logger,
+         onFinish: @escaping @Sendable () -> Void) {
+        self.socket = socket
+        self.source = source
+        self.transfer = transfer
+        self.name = name
+        self.client = client
+        self.log = log
+        self.onFinish = onFinish
+        packet = [0, 3, 0, 0]
+        packet.reserveCapacity(transfer.blockSize + 4)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "tftp \(client)"
+        thread.stackSize = 256 * 1024
+        thread.start()
+    }
+
+    private func run() {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var outcome = perform(transfer.start())
+        while outcome == nil {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let wait = deadline > now ? Int32(min((deadline - now) / 1_000_000 + 1, 60_000)) : 0
+            if wait > 0, socket.waitReadable(milliseconds: wait) {
+                guard let datagram = socket.receive() else { continue }
+                // A datagram that is not TFTP is noise: ignore it, the timer still runs.
+                guard let packet = try? TFTPPacket.decode(datagram.bytes) else { continue }
+                outcome = perform(transfer.receive(packet))
+            } else if DispatchTime.now().uptimeNanoseconds >= deadline {
+                outcome = perform(transfer.timeout())
+            }
+        }
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        report(outcome!, milliseconds: milliseconds)
+        onFinish()
+    }
+
+    /// Performs actions in order; returns the outcome once the transfer finishes.
+    private func perform(_ actions: [TFTPAction]) -> TFTPOutcome? {
+        for action in actions {
+            switch action {
+            case .sendOptionAck(let options):
+                socket.send(TFTPPacket.optionAck(options).encode())
+            case .sendBlock(let index, let wireNumber):
+                packet[2] = UInt8(wireNumber >> 8)
+                packet[3] = UInt8(wireNumber & 0xFF)
+                guard source.fill(&packet, index: index, range: transfer.payloadRange(ofBlock: index)) else {
+                    socket.send(TFTPPacket.error(code: .notDefined, message: "read error").encode())
+                    return .clientError(.notDefined, "read error on the server")
+                }
+                socket.send(packet)
+            case .armTimer(let seconds):
+                deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1_000_000_000)
+            case .sendError(let code, let message):
+                socket.send(TFTPPacket.error(code: code, message: message).encode())
+            case .finish(let outcome):
+                return outcome
+            }
+        }
+        return nil
+    }
+
+    private func report(_ outcome: TFTPOutcome, milliseconds: Double) {
+        let fields: KeyValuePairs<String, String>
+        let rounded = String((milliseconds * 10).rounded() / 10)
+        switch outcome {
+        case .completed:
+            let mibPerSecond = milliseconds > 0 ? Double(transfer.length) / 1_048_576 / (milliseconds / 1000) : 0
+            fields = ["peer": client.description, "file": name, "bytes": String(transfer.length), "blksize": String(transfer.blockSize),
+                      "windowsize": String(transfer.windowSize), "ms": rounded, "mib_s": String((mibPerSecond * 10).rounded() / 10)]
+            log.info("tftp-sent", fields)
+        case .clientError(let code, let message):
+            log.warning("tftp-aborted", ["peer": client.description, "file": name, "code": String(code.rawValue), "error": message, "ms": rounded])
+        case .gaveUp(let attempts):
+            log.warning("tftp-gave-up", ["peer": client.description, "file": name, "attempts": String(attempts),
+                                         "acked_blocks": String(transfer.lastAcknowledged), "ms": rounded])
+        }
+    }
+}
