@@ -6,11 +6,17 @@ public struct TFTPServerLimits: Equatable, Sendable {
     public var maxWindowSize: Int
     /// Retransmission timeout when the client sends no `timeout` option (RFC 2349).
     public var defaultTimeoutSeconds: Int
+    /// Largest window in bytes (windowsize × blksize). A window arrives as one burst and must fit
+    /// the client's socket receive buffer (Linux's default is 208 KiB): atftp asking blksize
+    /// 65464 with windowsize 4 on loopback loses a block of every window and crawls through
+    /// timeouts, so the window is lowered instead (RFC 7440 §3 lets the server grant less).
+    public var maxWindowBytes: Int
 
-    public init(maxBlockSize: Int = 65464, maxWindowSize: Int = 64, defaultTimeoutSeconds: Int = 1) {
+    public init(maxBlockSize: Int = 65464, maxWindowSize: Int = 64, defaultTimeoutSeconds: Int = 1, maxWindowBytes: Int = 128 * 1024) {
         self.maxBlockSize = maxBlockSize
         self.maxWindowSize = maxWindowSize
         self.defaultTimeoutSeconds = defaultTimeoutSeconds
+        self.maxWindowBytes = maxWindowBytes
     }
 }
 
@@ -42,7 +48,7 @@ public struct TFTPNegotiation: Equatable, Sendable {
     /// - blksize: 8–65464 granted, larger values lowered to `limits.maxBlockSize` (RFC 2348 §2
     ///   lets the server answer with a smaller size); below 8 or not a number throws.
     /// - tsize: any number is answered with `fileSize` (RFC 2349 §4: the client sends 0 in a
-    ///   RRQ); anything else leaves the option out.
+    ///   RRQ); anything else, or an empty file, leaves the option out.
     /// - timeout: 1–255 granted and echoed (RFC 2349 §3); anything else leaves it out.
     /// - windowsize: 1–65535 granted, lowered to `limits.maxWindowSize` (RFC 7440 §3); 0, more
     ///   than 65535 or not a number throws.
@@ -70,8 +76,10 @@ public struct TFTPNegotiation: Equatable, Sendable {
                 granted = min(number, maxBlockSize)
                 result.blockSize = granted
             case "tsize":
-                guard number != nil else { continue }
-                granted = max(0, fileSize)
+                // An empty file's size is left out: curl (lib/tftp.c) rejects `tsize 0` in an
+                // OACK as invalid and aborts; without it every client just reads one empty block.
+                guard number != nil, fileSize > 0 else { continue }
+                granted = fileSize
                 result.transferSize = granted
             case "timeout":
                 guard let number, (1...255).contains(number) else { continue }
@@ -87,6 +95,12 @@ public struct TFTPNegotiation: Equatable, Sendable {
                 continue
             }
             result.acknowledged.append(TFTPOption(name: name, value: String(granted)))
+        }
+        // Options arrive in any order: the window's byte budget is applied once both are known.
+        let windowLimit = max(1, limits.maxWindowBytes / max(1, result.blockSize))
+        if result.windowSize > windowLimit, let index = result.acknowledged.firstIndex(where: { $0.name == "windowsize" }) {
+            result.windowSize = windowLimit
+            result.acknowledged[index] = TFTPOption(name: "windowsize", value: String(windowLimit))
         }
         return result
     }

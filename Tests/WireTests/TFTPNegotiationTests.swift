@@ -57,11 +57,12 @@ struct TFTPNegotiationTests {
         #expect(result.blockSize == 512)
     }
 
-    @Test("tsize of an empty file is 0")
+    @Test("tsize of an empty file is left out of the OACK (curl refuses tsize 0)")
     func transferSizeEmpty() throws {
-        let result = try Self.negotiate([("tsize", "0")], fileSize: 0)
-        #expect(result.transferSize == 0)
-        #expect(result.acknowledged == [TFTPOption(name: "tsize", value: "0")])
+        let result = try Self.negotiate([("tsize", "0"), ("blksize", "1468")], fileSize: 0)
+        #expect(result.transferSize == nil)
+        #expect(result.acknowledged == [TFTPOption(name: "blksize", value: "1468")])
+        #expect(try Self.negotiate([("tsize", "0")], fileSize: 0).acknowledged.isEmpty)
     }
 
     @Test("non-numeric tsize is ignored", arguments: ["", "abc", "-1", "1.5"])
@@ -90,7 +91,7 @@ struct TFTPNegotiationTests {
         ("65535", 100_000, 65535), ("8", 4, 4), ("8", 0, 1),
     ])
     func windowSize(_ value: String, _ limit: Int, _ granted: Int) throws {
-        let result = try Self.negotiate([("windowsize", value)], limits: TFTPServerLimits(maxWindowSize: limit))
+        let result = try Self.negotiate([("windowsize", value)], limits: TFTPServerLimits(maxWindowSize: limit, maxWindowBytes: .max))
         #expect(result.windowSize == granted)
         #expect(result.acknowledged == [TFTPOption(name: "windowsize", value: String(granted))])
     }
@@ -137,5 +138,16 @@ struct TFTPNegotiationTests {
         }
         #expect(error == TFTPNegotiationError(option: "windowsize", value: "0", expected: "a window size from 1 to 65535"))
         #expect(error?.description == "TFTP option windowsize refused: \"0\" is not a window size from 1 to 65535")
+    }
+
+    @Test("the window is lowered so windowsize × blksize stays within the byte budget", arguments: [
+        ("65464", "4", "2"), ("32768", "8", "4"), ("1468", "64", "64"), ("8192", "64", "16"), ("65464", "1", "1"),
+    ])
+    func windowByteBudget(blockSize: String, window: String, granted: String) throws {
+        let result = try TFTPNegotiation.negotiate(
+            [TFTPOption(name: "windowsize", value: window), TFTPOption(name: "blksize", value: blockSize)], fileSize: 1 << 20,
+            limits: TFTPServerLimits())
+        #expect(result.windowSize == Int(granted))
+        #expect(result.acknowledged.first == TFTPOption(name: "windowsize", value: granted))
     }
 }

@@ -9,9 +9,15 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var adminURL = ""
     private(set) var httpURL = ""
     private(set) var adminPort: UInt16 = 0
+    private(set) var httpPort: UInt16 = 0
+    private(set) var tftpPort: UInt16 = 0
     private let lock = NSLock()
     private var logText = ""
     private let stderrPipe = Pipe()
+
+    private var tftpEnabled: Bool { !(process.arguments ?? []).contains("off") }
+
+    private static func port(_ address: String) -> UInt16 { UInt16(address.split(separator: ":").last ?? "") ?? 0 }
 
     init(dataDir: String, extraArguments: [String] = []) throws {
         self.dataDir = dataDir
@@ -30,10 +36,13 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let admin = address(of: "admin"), let http = address(of: "http") {
+            let tftp = address(of: "tftp")
+            if let admin = address(of: "admin"), let http = address(of: "http"), tftp != nil || !tftpEnabled {
                 adminURL = "http://\(admin)"
                 httpURL = "http://\(http)"
-                adminPort = UInt16(admin.split(separator: ":").last ?? "") ?? 0
+                adminPort = Self.port(admin)
+                httpPort = Self.port(http)
+                tftpPort = tftp.map(Self.port) ?? 0
                 return
             }
             if !process.isRunning { break }

@@ -1,0 +1,45 @@
+import Glibc
+
+/// A bare UDP socket on loopback, for TFTP conversations no real client would have.
+final class RawUDPClient {
+    private let fd: Int32
+    /// The port the last datagram came from (a TFTP transfer's own port).
+    private(set) var lastSourcePort: UInt16 = 0
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket failed") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8], port: UInt16) throws {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let sent = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
+                bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        guard sent == bytes.count else { throw TestFailure("sendto failed: errno \(errno)") }
+    }
+
+    /// The next datagram, or nil after the 5 s timeout.
+    func receive() throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var source = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let count = withUnsafeMutablePointer(to: &source) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { from in
+                buffer.withUnsafeMutableBytes { recvfrom(fd, $0.baseAddress, $0.count, 0, from, &length) }
+            }
+        }
+        guard count >= 0 else { return nil }
+        lastSourcePort = UInt16(bigEndian: source.sin_port)
+        return Array(buffer[..<count])
+    }
+}
