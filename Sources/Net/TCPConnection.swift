@@ -30,12 +30,7 @@ public final class TCPConnection: @unchecked Sendable {
     init(fd: Int32, peer: SocketAddress) {
         self.fd = fd
         self.peer = peer
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        local = SocketAddress(storage: storage)
+        local = SocketAddress(boundTo: fd)
         queue = DispatchQueue(label: "provisiond.tcp.connection", target: Self.targetQueue)
         readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)

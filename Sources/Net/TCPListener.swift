@@ -31,13 +31,8 @@ public final class TCPListener: @unchecked Sendable {
             Glibc.close(fd)
             throw error
         }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
         self.fd = fd
-        self.address = SocketAddress(storage: storage)
+        self.address = SocketAddress(boundTo: fd)
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [weak self] in self?.acceptPending(onAccept) }
         source.setCancelHandler { Glibc.close(fd) }

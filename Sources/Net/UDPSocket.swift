@@ -37,13 +37,8 @@ public final class UDPSocket: @unchecked Sendable {
             close(fd)
             throw error
         }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
         self.fd = fd
-        self.address = SocketAddress(storage: storage)
+        self.address = SocketAddress(boundTo: fd)
     }
 
     deinit { close(fd) }

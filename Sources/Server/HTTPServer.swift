@@ -1,6 +1,6 @@
 import Dispatch
-import Glibc
 import Net
+import Synchronization
 import Wire
 
 /// What a handler learns about where a request came from.
@@ -59,30 +59,14 @@ public final class HTTPServer: @unchecked Sendable {
 }
 
 /// The open sessions of one server, so shutdown can close them.
-final class ConnectionRegistry: @unchecked Sendable {
-    private let lock = NSLockLike()
-    private var sessions: [ObjectIdentifier: HTTPSession] = [:]
+final class ConnectionRegistry: Sendable {
+    private let sessions = Mutex<[ObjectIdentifier: HTTPSession]>([:])
 
-    func add(_ session: HTTPSession) { lock.withLock { sessions[ObjectIdentifier(session)] = session } }
-    func remove(_ session: HTTPSession) { _ = lock.withLock { sessions.removeValue(forKey: ObjectIdentifier(session)) } }
+    func add(_ session: HTTPSession) { sessions.withLock { $0[ObjectIdentifier(session)] = session } }
+    func remove(_ session: HTTPSession) { _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) } }
 
     func closeAll() {
-        let open = lock.withLock { Array(sessions.values) }
+        let open = sessions.withLock { Array($0.values) }
         for session in open { session.connection.queue.sync { session.connection.close() } }
-    }
-
-    var count: Int { lock.withLock { sessions.count } }
-}
-
-/// A pthread mutex; Foundation-free so the server core needs only Glibc.
-final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
     }
 }

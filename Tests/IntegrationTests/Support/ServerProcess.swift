@@ -15,8 +15,6 @@ final class ServerProcess: @unchecked Sendable {
     private var logText = ""
     private let stderrPipe = Pipe()
 
-    private var tftpEnabled: Bool { !(process.arguments ?? []).contains("off") }
-
     private static func port(_ address: String) -> UInt16 { UInt16(address.split(separator: ":").last ?? "") ?? 0 }
 
     init(dataDir: String, extraArguments: [String] = []) throws {
@@ -36,13 +34,12 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            let tftp = address(of: "tftp")
-            if let admin = address(of: "admin"), let http = address(of: "http"), tftp != nil || !tftpEnabled {
+            if let admin = address(of: "admin"), let http = address(of: "http"), let tftp = address(of: "tftp") {
                 adminURL = "http://\(admin)"
                 httpURL = "http://\(http)"
                 adminPort = Self.port(admin)
                 httpPort = Self.port(http)
-                tftpPort = tftp.map(Self.port) ?? 0
+                tftpPort = Self.port(tftp)
                 return
             }
             if !process.isRunning { break }
