@@ -51,5 +51,31 @@ public enum Schema {
                 updated_at TEXT NOT NULL
             ) STRICT;
             """),
+        Migration(version: 2, name: "DHCP leases and network sightings", sql: """
+            CREATE TABLE leases (
+                ip TEXT PRIMARY KEY,
+                mac TEXT NOT NULL,               -- canonical; not a foreign key: any client may lease
+                client_id TEXT,                  -- option 61 as hex
+                hostname TEXT,                   -- option 12 as the client sent it
+                state TEXT NOT NULL CHECK (state IN ('bound','declined','released')),
+                expires_at INTEGER NOT NULL,     -- Unix seconds
+                updated_at TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX leases_mac ON leases(mac);
+
+            -- What a machine's DHCP requests told about it (DESIGN.md §3: discovered machines).
+            CREATE TABLE sightings (
+                mac TEXT PRIMARY KEY REFERENCES machines(mac) ON DELETE CASCADE,
+                arch INTEGER,                    -- option 93
+                uuid TEXT,                       -- option 97
+                vendor_class TEXT,               -- option 60
+                user_class TEXT,                 -- option 77
+                relay TEXT,                      -- giaddr
+                circuit_id TEXT,                 -- option 82.1 as hex
+                remote_id TEXT,                  -- option 82.2 as hex
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL
+            ) STRICT;
+            """),
     ]
 }

@@ -11,8 +11,9 @@ public final class UDPSocket: @unchecked Sendable {
     public struct Datagram: Sendable {
         public let bytes: [UInt8]
         public let source: SocketAddress
-        /// The destination address of the datagram (ours), when the kernel reported it.
-        public let destination: SocketAddress.Host?
+        /// Our address that received it (IP_PKTINFO's ipi_spec_dst: for a broadcast, the
+        /// interface's own address), when the kernel reported it.
+        public let local: SocketAddress.Host?
         /// The interface it arrived on, when the kernel reported it.
         public let interfaceIndex: Int32?
     }
@@ -77,6 +78,41 @@ public final class UDPSocket: @unchecked Sendable {
         } == bytes.count
     }
 
+    /// Sends one datagram out of interface `interfaceIndex` from source address `source`
+    /// (IP_PKTINFO on sendmsg), so a broadcast leaves by the interface its request came in on.
+    @discardableResult
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, interfaceIndex: Int32, source: SocketAddress.Host?) -> Bool {
+        var info = in_pktinfo()
+        info.ipi_ifindex = interfaceIndex
+        if case .v4(let raw)? = source { info.ipi_spec_dst = in_addr(s_addr: raw) }
+        let control = PacketInfo.control(info)
+        var vector = iovec()
+        return destination.withSockaddr { address, length in
+            bytes.withUnsafeBytes { data in
+                control.withUnsafeBytes { controlBytes in
+                    withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                        vectorPointer.pointee = iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count)
+                        var message = msghdr()
+                        message.msg_name = UnsafeMutableRawPointer(mutating: address)
+                        message.msg_namelen = length
+                        message.msg_iov = vectorPointer
+                        message.msg_iovlen = 1
+                        message.msg_control = UnsafeMutableRawPointer(mutating: controlBytes.baseAddress)
+                        message.msg_controllen = controlBytes.count
+                        return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                    }
+                }
+            }
+        } == bytes.count
+    }
+
+    /// Waits up to `milliseconds` for any of `sockets` to have a datagram; their indices.
+    public static func waitReadable(_ sockets: [UDPSocket], milliseconds: Int32) -> [Int] {
+        var entries = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        guard poll(&entries, nfds_t(entries.count), milliseconds) > 0 else { return [] }
+        return entries.indices.filter { entries[$0].revents & Int16(POLLIN) != 0 }
+    }
+
     /// Reads one datagram (up to `capacity` bytes; longer ones are cut and reported as such by
     /// the caller's decoder), or nil when none is waiting on a non-blocking socket.
     public func receive(capacity: Int = 65536) -> Datagram? {
@@ -104,7 +140,7 @@ public final class UDPSocket: @unchecked Sendable {
         guard count >= 0 else { return nil }
         buffer.removeSubrange(count...)
         let info = PacketInfo.parse(control, length: Int(message.msg_controllen))
-        return Datagram(bytes: buffer, source: SocketAddress(storage: source), destination: info?.destination, interfaceIndex: info?.interfaceIndex)
+        return Datagram(bytes: buffer, source: SocketAddress(storage: source), local: info?.local, interfaceIndex: info?.interfaceIndex)
     }
 }
 
@@ -112,7 +148,7 @@ public final class UDPSocket: @unchecked Sendable {
 /// Swift, so the layout is walked by hand: `struct cmsghdr { size_t len; int level; int type; }`
 /// followed by data aligned to `size_t` (glibc's CMSG_ALIGN).
 enum PacketInfo {
-    static func parse(_ control: [UInt8], length: Int) -> (destination: SocketAddress.Host, interfaceIndex: Int32)? {
+    static func parse(_ control: [UInt8], length: Int) -> (local: SocketAddress.Host, interfaceIndex: Int32)? {
         let align = MemoryLayout<Int>.size
         let headerSize = (MemoryLayout<cmsghdr>.size + align - 1) & ~(align - 1)
         var offset = 0
@@ -123,10 +159,27 @@ enum PacketInfo {
             if header.cmsg_level == Int32(IPPROTO_IP), header.cmsg_type == Int32(IP_PKTINFO),
                entryLength - headerSize >= MemoryLayout<in_pktinfo>.size {
                 let info = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + headerSize, as: in_pktinfo.self) }
-                return (.v4(info.ipi_addr.s_addr), info.ipi_ifindex)
+                return (.v4(info.ipi_spec_dst.s_addr), info.ipi_ifindex)
             }
             offset += (entryLength + align - 1) & ~(align - 1)
         }
         return nil
+    }
+
+    /// Control data carrying one IP_PKTINFO, laid out as CMSG_SPACE(sizeof(in_pktinfo)).
+    static func control(_ info: in_pktinfo) -> [UInt8] {
+        let align = MemoryLayout<Int>.size
+        let headerSize = (MemoryLayout<cmsghdr>.size + align - 1) & ~(align - 1)
+        let dataSize = (MemoryLayout<in_pktinfo>.size + align - 1) & ~(align - 1)
+        var bytes = [UInt8](repeating: 0, count: headerSize + dataSize)
+        var header = cmsghdr()
+        header.cmsg_len = headerSize + MemoryLayout<in_pktinfo>.size
+        header.cmsg_level = Int32(IPPROTO_IP)
+        header.cmsg_type = Int32(IP_PKTINFO)
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: header, toByteOffset: 0, as: cmsghdr.self)
+            raw.storeBytes(of: info, toByteOffset: headerSize, as: in_pktinfo.self)
+        }
+        return bytes
     }
 }

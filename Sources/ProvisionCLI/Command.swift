@@ -78,6 +78,10 @@ struct Command: Sendable {
         },
         lifecycle("reimage", "Install the machine again on its next network boot (new instance-id and install token)."),
         lifecycle("retire", "Stop serving the machine anything; its record and timeline stay."),
+        Command(name: "leases", positionals: [], valued: [], switches: [], summary: "List DHCP leases (full DHCP mode).",
+                optionHelp: "") { context throws(CLIError) in
+            try Render.leases(try context.client.call("GET", "/api/v1/leases"), json: context.json)
+        },
         Command(name: "delete", positionals: ["MAC"], valued: [], switches: [],
                 summary: "Remove a machine with its timeline.", optionHelp: "") { context throws(CLIError) in
             let mac = try context.mac()

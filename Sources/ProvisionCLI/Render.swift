@@ -12,6 +12,10 @@ enum Render {
         text += pad("nics:", 12) + (nics.isEmpty ? "-" : nics.joined(separator: ", ")) + "\n"
         let labels = machine["labels"]?.objectValue?.map { "\($0.0)=\($0.1.stringValue ?? "")" } ?? []
         text += pad("labels:", 12) + (labels.isEmpty ? "-" : labels.joined(separator: ", ")) + "\n"
+        if let seen = machine["seen"]?.objectValue {
+            let facts = seen.filter { $0.1 != .null }.map { "\($0.0)=\(display($0.1))" }
+            text += pad("seen:", 12) + facts.joined(separator: " ") + "\n"
+        }
         return text
     }
 
@@ -30,6 +34,14 @@ enum Render {
         if json { return JSONValue.array(events).encoded(pretty: true) + "\n" }
         var table = TextTable(["TIME", "EVENT", "FROM", "TO", "SOURCE", "DETAIL"])
         for event in events { table.add(["at", "event", "from", "to", "source", "detail"].map { display(event[$0]) }) }
+        return table.render()
+    }
+
+    static func leases(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
+        let leases = try expect(value)["leases"]?.arrayValue ?? []
+        if json { return JSONValue.array(leases).encoded(pretty: true) + "\n" }
+        var table = TextTable(["IP", "MAC", "STATE", "EXPIRES", "HOSTNAME"])
+        for lease in leases { table.add(["ip", "mac", "state", "expires", "hostname"].map { display(lease[$0]) }) }
         return table.render()
     }
 

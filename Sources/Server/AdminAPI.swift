@@ -35,6 +35,11 @@ struct AdminAPI: Sendable {
 
     private func route(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if parts.count == 3, parts[2] == "leases" {
+            guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
+            let leases = try inventoryCall { () throws(InventoryError) in try inventory.leases() }
+            return .json(200, .object([("leases", .array(leases.map(MachineJSON.lease)))]))
+        }
         guard parts.count >= 3, parts[2] == "machines" else { throw APIError(404, "no such endpoint: \(request.path)") }
         switch (parts.count, request.method) {
         case (3, "GET"): return try listMachines(request)
@@ -74,8 +79,10 @@ struct AdminAPI: Sendable {
             }
             state = parsed
         }
-        let machines = try inventoryCall { () throws(InventoryError) in try inventory.machines(state: state) }
-        return .json(200, .object([("machines", .array(machines.map(MachineJSON.machine)))]))
+        let (machines, sightings) = try inventoryCall { () throws(InventoryError) in
+            (try inventory.machines(state: state), try inventory.sightings())
+        }
+        return .json(200, .object([("machines", .array(machines.map { MachineJSON.machine($0, sighting: sightings[$0.mac]) }))]))
     }
 
     private func registerMachine(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
@@ -98,7 +105,8 @@ struct AdminAPI: Sendable {
         guard let machine = try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) else {
             throw APIError(InventoryError.notFound(mac))
         }
-        return .json(200, MachineJSON.machine(machine))
+        let sighting = try inventoryCall { () throws(InventoryError) in try inventory.sighting(machine.mac) }
+        return .json(200, MachineJSON.machine(machine, sighting: sighting))
     }
 
     private func updateMachine(_ mac: MACAddress, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {

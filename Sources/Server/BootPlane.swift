@@ -8,6 +8,8 @@ struct BootPlane: Sendable {
     let inventory: Inventory
     let profiles: ProfileCatalog
     let assets: AssetResponder
+    /// The iPXE binaries over HTTP, for UEFI HTTP boot (DHCP hands out `/ipxe/ipxe.efi`).
+    let ipxe: AssetResponder
     let discovery: DiscoveryPolicy
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
@@ -17,6 +19,7 @@ struct BootPlane: Sendable {
         let path = request.path
         if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
+        if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
         // For firmware that cannot send a query: /boot/MAC.ipxe.
         if path.hasPrefix("/boot/"), path.hasSuffix(".ipxe") {

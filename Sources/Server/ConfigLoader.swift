@@ -31,6 +31,12 @@ public enum ConfigLoader {
         Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
             $0.adminListen = $1
         },
+        Option(flag: "--dhcp-mode", key: "dhcpMode", argument: "MODE", help: "proxy (default), full (needs subnets in --config) or off") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in try config.dhcp.setMode(value)
+        },
+        Option(flag: "--interface", key: "interface", argument: "IFACE", help: "serve DHCP on this interface only") {
+            $0.dhcp.interface = $1
+        },
         Option(flag: "--tftp-listen", key: "tftpListen", argument: "HOST:PORT", help: "TFTP, or off (default 0.0.0.0:69)") {
             $0.tftpListen = $1 == "off" ? nil : $1
         },
@@ -112,6 +118,9 @@ public enum ConfigLoader {
         var config = ServerConfig()
         if let configPath { try applyFile(configPath, to: &config) }
         for (option, value) in flags { try option.apply(&config, value) }
+        if config.dhcp.mode == .full, config.dhcp.subnets.isEmpty {
+            throw StartupError("DHCP full mode needs subnets: put {\"dhcp\": {\"subnets\": [...]}} in the --config file")
+        }
         return .run(config)
     }
 
@@ -126,8 +135,12 @@ public enum ConfigLoader {
         do { document = try JSONParser.parse([UInt8](data)) } catch { throw StartupError("config file \(path): \(error.description)") }
         guard let members = document.objectValue else { throw StartupError("config file \(path): the top level must be a JSON object") }
         for (key, value) in members {
+            if key == "dhcp" {
+                try config.dhcp.apply(value, file: path)
+                continue
+            }
             guard let option = options.first(where: { $0.key == key }) else {
-                let known = options.map(\.key).joined(separator: ", ")
+                let known = (options.map(\.key) + ["dhcp"]).joined(separator: ", ")
                 throw StartupError("config file \(path): unknown key \"\(key)\" (known: \(known))")
             }
             guard let text = value.stringValue else {

@@ -3,7 +3,7 @@ import Wire
 
 /// The admin API's JSON forms of inventory records. The install token is never included.
 enum MachineJSON {
-    static func machine(_ machine: Machine) -> JSONValue {
+    static func machine(_ machine: Machine, sighting: Sighting? = nil) -> JSONValue {
         .object([
             ("mac", .string(machine.mac.description)),
             ("hostname", optional(machine.hostname)),
@@ -17,6 +17,34 @@ enum MachineJSON {
             ("nics", .array(machine.nics.map { .string($0.description) })),
             ("createdAt", .string(machine.createdAt)),
             ("updatedAt", .string(machine.updatedAt)),
+            ("seen", sighting.map(Self.sighting) ?? .null),
+        ])
+    }
+
+    /// What the machine's DHCP requests said about it.
+    static func sighting(_ sighting: Sighting) -> JSONValue {
+        .object([
+            ("arch", sighting.arch.map(JSONValue.int) ?? .null),
+            ("uuid", optional(sighting.uuid)),
+            ("vendorClass", optional(sighting.vendorClass)),
+            ("userClass", optional(sighting.userClass)),
+            ("relay", optional(sighting.relay?.description)),
+            ("circuitId", optional(sighting.circuitID)),
+            ("remoteId", optional(sighting.remoteID)),
+            ("firstSeen", .string(sighting.firstSeen)),
+            ("lastSeen", .string(sighting.lastSeen)),
+        ])
+    }
+
+    static func lease(_ lease: Lease) -> JSONValue {
+        .object([
+            ("ip", .string(lease.ip.description)),
+            ("mac", .string(lease.mac.description)),
+            ("clientId", optional(lease.clientID)),
+            ("hostname", optional(lease.hostname)),
+            ("state", .string(lease.state.rawValue)),
+            ("expires", .string(Timestamp.format(seconds: lease.expires, milliseconds: 0))),
+            ("updatedAt", .string(lease.updatedAt)),
         ])
     }
 

@@ -14,6 +14,7 @@ public final class Provisiond: @unchecked Sendable {
     public let inventory: Inventory
     private let servers: [HTTPServer]
     private let tftp: TFTPService?
+    private let dhcp: DHCPService?
     private let log: Logger
     private var signals: SignalWatcher?
 
@@ -37,6 +38,7 @@ public final class Provisiond: @unchecked Sendable {
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
+                             ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         servers = [
@@ -44,6 +46,12 @@ public final class Provisiond: @unchecked Sendable {
             try Self.server("http", config.httpListen, options, log.named("http"), boot.handle),
         ]
         tftp = try Self.tftpService(config, log.named("tftp"))
+        if let mode = config.dhcp.mode {
+            dhcp = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discovery: config.discovery,
+                                   serverURL: config.serverURL, httpPort: servers[1].address.port, log: log.named("dhcp"))
+        } else {
+            dhcp = nil
+        }
     }
 
     private static func tftpService(_ config: ServerConfig, _ log: Logger) throws(StartupError) -> TFTPService? {
@@ -79,12 +87,18 @@ public final class Provisiond: @unchecked Sendable {
             tftp.start()
             log.info("listening", ["service": "tftp", "address": tftp.address.description])
         }
+        if let dhcp {
+            dhcp.start()
+            log.info("listening", ["service": "dhcp", "ports": dhcp.ports.map(String.init).joined(separator: ","),
+                                   "interface": config.dhcp.interface ?? "all"])
+        }
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "provisiond.signals")) { [self] number in
             log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
             SystemdNotifier.notify("STOPPING=1")
             for server in servers { server.stop() }
             tftp?.stop()
+            dhcp?.stop()
             do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
             log.info("stopped")
             onStop(number)

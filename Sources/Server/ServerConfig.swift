@@ -9,6 +9,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// The admin API, loopback only unless an operator says otherwise.
     public var adminListen = "127.0.0.1:8081"
     public var logLevel: Logger.Level = .info
+    /// DHCP: proxy (default), full with subnets, or off.
+    public var dhcp = DHCPSettings()
     /// TFTP, for firmware that loads iPXE; nil turns it off.
     public var tftpListen: String? = "0.0.0.0:69"
     /// Files served over TFTP besides the iPXE binaries; nil means `<dataDir>/tftp`.

@@ -99,7 +99,7 @@ public final class TFTPService: @unchecked Sendable {
     /// A fresh socket on the address the request was sent to, port chosen by the kernel,
     /// connected to the client so only its packets arrive.
     private func transferSocket(for datagram: UDPSocket.Datagram) throws(NetError) -> UDPSocket {
-        let local = SocketAddress(host: datagram.destination ?? listener.address.host, port: 0)
+        let local = SocketAddress(host: datagram.local ?? listener.address.host, port: 0)
         let socket = try UDPSocket(bind: local)
         try socket.connect(to: datagram.source)
         return socket

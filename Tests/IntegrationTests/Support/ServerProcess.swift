@@ -21,7 +21,7 @@ final class ServerProcess: @unchecked Sendable {
         self.dataDir = dataDir
         process.executableURL = Binaries.provisiond
         process.arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-                             "--tftp-listen", "127.0.0.1:0"] + extraArguments
+                             "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off"] + extraArguments
         let err = stderrPipe
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

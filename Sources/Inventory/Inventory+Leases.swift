@@ -1,0 +1,75 @@
+import Wire
+
+extension Inventory {
+    /// Every stored lease, for the DHCP server to load at start and for listing.
+    public func leases() throws(InventoryError) -> [Lease] {
+        try run { database throws(InventoryError) in
+            let statement = try database.statement(
+                "SELECT ip, mac, client_id, hostname, state, expires_at, updated_at FROM leases ORDER BY ip")
+            var leases: [Lease] = []
+            while try statement.step() {
+                guard let ip = try? IPv4Address(statement.text(0) ?? ""), let mac = try? MACAddress(statement.text(1) ?? ""),
+                      let state = LeaseState(rawValue: statement.text(4) ?? "")
+                else { throw .invalid("lease row \(statement.text(0) ?? "?") is malformed") }
+                leases.append(Lease(ip: ip, mac: mac, clientID: statement.text(2), hostname: statement.text(3), state: state,
+                                    expires: Int(statement.integer(5)), updatedAt: statement.text(6) ?? ""))
+            }
+            return leases
+        }
+    }
+
+    /// Writes a lease (replacing the address's previous one) before the server answers with it.
+    public func saveLease(_ lease: Lease) throws(InventoryError) {
+        try write { database throws(InventoryError) in
+            try database.statement("""
+                INSERT INTO leases (ip, mac, client_id, hostname, state, expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, client_id = excluded.client_id, hostname = excluded.hostname,
+                    state = excluded.state, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+                """).bind(.text(lease.ip.description), .text(lease.mac.description), SQLValue(lease.clientID), SQLValue(lease.hostname),
+                          .text(lease.state.rawValue), .integer(Int64(lease.expires)), .text(Timestamp.now())).run()
+        }
+    }
+
+    /// Records what a DHCP request told about a MAC: an unknown MAC becomes a discovered machine
+    /// (with a `discover` event), a known one gets its sighting updated. Returns the machine.
+    public func recordSighting(_ mac: MACAddress, _ sighting: Sighting, source: String) throws(InventoryError) -> Machine {
+        guard mac.isUnicast else { throw .invalid("MAC \(mac) is not a unicast address a machine can own") }
+        return try write { database throws(InventoryError) in
+            let now = Timestamp.now()
+            var machine = try MachineRows.load(database, matching: mac)
+            if machine == nil {
+                let discovered = Machine(
+                    mac: mac, hostname: nil, profile: nil, role: nil, cluster: nil, ip: nil, state: .discovered,
+                    instanceID: Secrets.instanceID(), installToken: Secrets.installToken(), labels: [:], nics: [],
+                    createdAt: now, updatedAt: now)
+                try MachineRows.insert(database, discovered)
+                try EventRows.append(database, mac: mac, event: "discover", from: nil, to: .discovered, source: source,
+                                     detail: SightingRows.describe(sighting), at: now)
+                machine = discovered
+            }
+            guard let machine else { throw .notFound(mac) }
+            try SightingRows.upsert(database, mac: machine.mac, sighting, now: now)
+            return machine
+        }
+    }
+
+    public func sighting(_ mac: MACAddress) throws(InventoryError) -> Sighting? {
+        try run { database throws(InventoryError) in
+            guard let machine = try MachineRows.load(database, matching: mac) else { return nil }
+            return try SightingRows.load(database, mac: machine.mac)
+        }
+    }
+
+    /// The machine that has `address` as its reserved IP, if any.
+    public func machineHolding(_ address: IPv4Address) throws(InventoryError) -> MACAddress? {
+        try run { database throws(InventoryError) in
+            let statement = try database.statement("SELECT mac FROM machines WHERE ip = ?1").bind(.text(address.description))
+            return try statement.step() ? statement.text(0).flatMap { try? MACAddress($0) } : nil
+        }
+    }
+
+    /// Every sighting by the machine's primary MAC.
+    public func sightings() throws(InventoryError) -> [MACAddress: Sighting] {
+        try run { database throws(InventoryError) in try SightingRows.all(database) }
+    }
+}

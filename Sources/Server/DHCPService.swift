@@ -1,0 +1,166 @@
+import Boot
+import Dispatch
+import Foundation
+import Inventory
+import Net
+import Synchronization
+import Wire
+
+/// DHCP on port 67 (and 4011 in proxy mode): decodes requests, asks `DHCPServerPolicy`, persists
+/// leases, records what netboot clients say about themselves, and sends replies out of the
+/// interface the request came in on. One thread serves both ports, so decisions are in order.
+public final class DHCPService: @unchecked Sendable {
+    private let sockets: [(socket: UDPSocket, port: UInt16)]
+    private var policy: DHCPServerPolicy
+    private let inventory: Inventory
+    private let log: Logger
+    private let stopped = Mutex<Bool>(false)
+    private var sightingWritten: [MACAddress: Int] = [:]
+    private var malformed = 0
+    private var malformedReported = 0
+
+    /// Seconds between writes of an unchanged sighting (its `last_seen`).
+    private static let sightingInterval = 60
+
+    public init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discovery: DiscoveryPolicy, serverURL: String?,
+                httpPort: UInt16, log: Logger) throws(StartupError) {
+        let ports: [UInt16] = mode == .proxy ? [67, 4011] : [67]
+        var sockets: [(UDPSocket, UInt16)] = []
+        for port in ports {
+            let address = SocketAddress(host: .v4(0), port: port)
+            do {
+                sockets.append((try UDPSocket(bind: address, broadcast: true, packetInfo: true, device: settings.interface), port))
+            } catch {
+                var message = "dhcp: \(error.description)"
+                if error.errno == EACCES { message += "; run as root, grant CAP_NET_BIND_SERVICE, or pass --dhcp-mode off" }
+                throw StartupError(message)
+            }
+        }
+        self.sockets = sockets
+        self.inventory = inventory
+        self.log = log
+        let leases: [Lease]
+        do { leases = try inventory.leases() } catch { throw StartupError("dhcp: cannot load leases: \(error.description)") }
+        policy = DHCPServerPolicy(mode: mode, subnets: settings.subnets, discovery: discovery, serverURL: serverURL, httpPort: httpPort,
+                                  preferSNPOnly: settings.preferSNPOnly, leases: leases)
+        log.info("dhcp-leases-loaded", ["count": String(leases.count), "mode": mode.rawValue,
+                                        "subnets": settings.subnets.map(\.description).joined(separator: ",")])
+    }
+
+    public var ports: [UInt16] { sockets.map(\.port) }
+
+    public func start() {
+        let thread = Thread { [self] in serve() }
+        thread.name = "dhcp"
+        thread.start()
+    }
+
+    public func stop() { stopped.withLock { $0 = true } }
+
+    private func serve() {
+        while !stopped.withLock({ $0 }) {
+            for index in UDPSocket.waitReadable(sockets.map(\.socket), milliseconds: 250) {
+                let (socket, port) = sockets[index]
+                guard let datagram = socket.receive() else { continue }
+                handle(datagram, socket: socket, port: port)
+            }
+        }
+    }
+
+    private func handle(_ datagram: UDPSocket.Datagram, socket: UDPSocket, port: UInt16) {
+        let request: DHCPPacket
+        do { request = try DHCPPacket.decode(datagram.bytes) } catch {
+            countMalformed(error.description, from: datagram.source)
+            return
+        }
+        guard let mac = request.clientMAC, case .v4(let localRaw)? = datagram.local, case .v4(let sourceRaw) = datagram.source.host else {
+            countMalformed("no client MAC or local address", from: datagram.source)
+            return
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        let machine: KnownMachine?
+        do {
+            if let client = NetbootClient.classify(request.options) { try recordSighting(mac, request, client, now: now) }
+            machine = try inventory.machine(mac).map { KnownMachine(state: $0.state, reservedAddress: $0.ip) }
+        } catch {
+            log.error("dhcp-inventory-failed", ["mac": mac.description, "error": error.description])
+            return
+        }
+        let context = DHCPRequestContext(serverAddress: IPv4Address(rawValue: UInt32(bigEndian: localRaw)), port: port,
+                                         source: (IPv4Address(rawValue: UInt32(bigEndian: sourceRaw)), datagram.source.port),
+                                         now: now, machine: machine)
+        let inventory = inventory
+        let outcome = policy.handle(request, context) { address in (try? inventory.machineHolding(address)) ?? nil }
+        // A lease is on disk before the client hears of it (RFC 2131 §4.3.1: the server must not
+        // forget an address it has ACKed).
+        for lease in outcome.leases {
+            do { try inventory.saveLease(lease) } catch {
+                log.error("dhcp-lease-not-saved", ["mac": mac.description, "ip": lease.ip.description, "error": error.description])
+                return
+            }
+        }
+        let type = request.options.messageType.map { "\($0)" } ?? "?"
+        guard let reply = outcome.reply else {
+            log.debug("dhcp-no-reply", ["mac": mac.description, "type": type, "why": outcome.note ?? "-"])
+            return
+        }
+        send(reply, socket: socket, datagram: datagram)
+        log.info("dhcp", ["mac": mac.description, "type": type, "reply": reply.packet.options.messageType.map { "\($0)" } ?? "?",
+                          "ip": reply.packet.yiaddr.rawValue == 0 ? "-" : reply.packet.yiaddr.description,
+                          "file": reply.packet.file.isEmpty ? "-" : reply.packet.file, "to": describe(reply.destination),
+                          "note": outcome.note ?? "-"])
+    }
+
+    private func send(_ reply: DHCPReply, socket: UDPSocket, datagram: UDPSocket.Datagram) {
+        let bytes = reply.packet.encode()
+        let destination: SocketAddress
+        switch reply.destination {
+        case .relay(let relay): destination = SocketAddress(host: .v4(relay.rawValue.bigEndian), port: 67)
+        case .client(let address, let port): destination = SocketAddress(host: .v4(address.rawValue.bigEndian), port: port)
+        case .broadcast: destination = SocketAddress(host: .v4(UInt32.max), port: 68)
+        }
+        let sent = socket.send(bytes, to: destination, interfaceIndex: datagram.interfaceIndex ?? 0, source: datagram.local)
+        if !sent { log.warning("dhcp-send-failed", ["to": destination.description, "errno": String(errno)]) }
+    }
+
+    /// Unknown netboot MACs become discovered machines; known ones get their sighting refreshed
+    /// when it changed or once a minute, not on every packet.
+    private func recordSighting(_ mac: MACAddress, _ request: DHCPPacket, _ client: NetbootClient, now: Int) throws(InventoryError) {
+        let sighting = Self.sighting(request, client)
+        if let last = sightingWritten[mac], now - last < Self.sightingInterval,
+           let stored = try inventory.sighting(mac), stored.sameFacts(as: sighting) {
+            return
+        }
+        let before = try inventory.machine(mac)
+        _ = try inventory.recordSighting(mac, sighting, source: "dhcp")
+        if before == nil { log.info("discovered", ["mac": mac.description, "via": "dhcp", "arch": sighting.arch.map(String.init) ?? "-"]) }
+        sightingWritten[mac] = now
+    }
+
+    static func sighting(_ request: DHCPPacket, _ client: NetbootClient) -> Sighting {
+        let relay = request.options.relayAgentInformation ?? []
+        return Sighting(
+            arch: client.architecture.map(Int.init), uuid: client.uuid.map { $0.dropFirst().hexString },
+            vendorClass: request.options.vendorClass, userClass: request.options.userClass.isEmpty ? nil : request.options.userClass.joined(separator: ","),
+            relay: request.giaddr.rawValue == 0 ? nil : request.giaddr,
+            circuitID: relay.first { $0.code == 1 }?.value.hexString, remoteID: relay.first { $0.code == 2 }?.value.hexString)
+    }
+
+    private func countMalformed(_ why: String, from source: SocketAddress) {
+        malformed += 1
+        // One line per malformed packet would let a flood fill the journal: log the first, then
+        // a count at most every 1000.
+        if malformed == 1 || malformed - malformedReported >= 1000 {
+            log.warning("dhcp-malformed", ["peer": source.description, "error": why, "total": String(malformed)])
+            malformedReported = malformed
+        }
+    }
+
+    private func describe(_ destination: DHCPDestination) -> String {
+        switch destination {
+        case .relay(let relay): "relay:\(relay)"
+        case .client(let address, let port): "\(address):\(port)"
+        case .broadcast: "broadcast"
+        }
+    }
+}
