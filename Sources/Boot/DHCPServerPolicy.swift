@@ -102,9 +102,12 @@ public struct DHCPServerPolicy: Sendable {
         case .request:
             return fullRequest(request, mac, client, subnet, reserved, context, reservedFor: reservedFor)
         case .decline:
-            guard let address = request.options.requestedAddress, subnet.range.contains(address.rawValue) || reserved == address,
-                  request.options.serverIdentifier == nil || request.options.serverIdentifier == context.serverAddress
-            else { return DHCPOutcome(note: "decline for an address that is not ours") }
+            // Only the client an address was offered or leased to may decline it (as ISC dhcpd):
+            // otherwise any host could knock out another's lease.
+            guard let address = request.options.requestedAddress,
+                  request.options.serverIdentifier == nil || request.options.serverIdentifier == context.serverAddress,
+                  table.isOffered(address, to: client, now: now) || table.lease(of: client)?.ip == address || reserved == address
+            else { return DHCPOutcome(note: "decline for an address that is not this client's") }
             return DHCPOutcome(leases: [table.decline(address, mac: mac, now: now)], note: "\(address) declined: quarantined")
         case .release:
             guard let lease = table.release(request.ciaddr, client: client, now: now) else {
@@ -169,9 +172,9 @@ public struct DHCPServerPolicy: Sendable {
 
     private mutating func ack(_ request: DHCPPacket, _ address: IPv4Address, _ subnet: DHCPSubnet, _ mac: MACAddress, _ client: String,
                               _ context: DHCPRequestContext) -> DHCPOutcome {
-        let lease = table.bind(address, client: client, mac: mac, clientID: request.options.clientIdentifier,
-                               hostname: request.options.hostname, now: context.now, seconds: subnet.leaseSeconds)
-        return DHCPOutcome(reply: leaseReply(request, .ack, address, subnet, mac, context), leases: [lease])
+        let leases = table.bind(address, client: client, mac: mac, clientID: request.options.clientIdentifier,
+                                hostname: request.options.hostname, now: context.now, seconds: subnet.leaseSeconds)
+        return DHCPOutcome(reply: leaseReply(request, .ack, address, subnet, mac, context), leases: leases)
     }
 
     private func nak(_ request: DHCPPacket, _ context: DHCPRequestContext, _ why: String) -> DHCPOutcome {
@@ -242,6 +245,8 @@ public struct DHCPServerPolicy: Sendable {
         var options = DHCPOptions()
         options.messageType = type
         options.serverIdentifier = server
+        // RFC 3046 §2.2: the relay agent's option 82 comes back unchanged, for it to route by.
+        if request.giaddr.rawValue != 0, let relayInformation = request.options[82] { options[82] = relayInformation }
         return DHCPPacket(op: 2, xid: request.xid, htype: request.htype, hlen: request.hlen, flags: request.flags, ciaddr: request.ciaddr,
                           giaddr: request.giaddr, chaddr: request.chaddr, options: options)
     }

@@ -58,6 +58,12 @@ public struct LeaseTable: Sendable {
             subnet.range.contains(address.rawValue) && isAvailable(address, to: client, mac: mac, now: now, reservedFor: reservedFor)
         }
         if let previous = byClient[client].map(IPv4Address.init(rawValue:)), usable(previous) { return previous }
+        // A repeated DISCOVER (clients retransmit, PXE ROMs collect offers) gets the same offer,
+        // not a fresh address each time that would drain the pool.
+        if let offered = offers.first(where: { $0.value.client == client && $0.value.expires > now })
+            .map({ IPv4Address(rawValue: $0.key) }), usable(offered) {
+            return offered
+        }
         if let requested, usable(requested) { return requested }
         let size = subnet.range.count
         var candidate = cursors[subnet.network.rawValue] ?? subnet.range.lowerBound
@@ -94,14 +100,22 @@ public struct LeaseTable: Sendable {
         offers = offers.filter { $0.value.client != client }
     }
 
-    /// Binds `address` to the client; returns the lease to persist before answering.
+    /// Binds `address` to the client; returns the leases to persist before answering: the new
+    /// one, and the client's previous address if it had another (a client holds one address).
     public mutating func bind(_ address: IPv4Address, client: String, mac: MACAddress, clientID: [UInt8]?, hostname: String?,
-                              now: Int, seconds: Int) -> Lease {
+                              now: Int, seconds: Int) -> [Lease] {
         offers[address.rawValue] = nil
+        var changed: [Lease] = []
+        if let previous = byClient[client], previous != address.rawValue, var old = leases[previous], old.state == .bound {
+            old.state = .released
+            old.expires = now
+            store(old)
+            changed.append(old)
+        }
         let lease = Lease(ip: address, mac: mac, clientID: client.hasPrefix("id:") ? String(client.dropFirst(3)) : nil,
                           hostname: hostname, state: .bound, expires: now + seconds)
         store(lease)
-        return lease
+        return changed + [lease]
     }
 
     /// DHCPDECLINE: the address is in use by something we do not know; keep it out of the pool.
@@ -125,13 +139,10 @@ public struct LeaseTable: Sendable {
         let key = lease.ip.rawValue
         if let old = leases[key], let oldClient = Self.key(of: old), byClient[oldClient] == key { byClient[oldClient] = nil }
         leases[key] = lease
-        if lease.state != .declined, let client = Self.key(of: lease) {
-            if let previous = byClient[client], previous != key, leases[previous]?.state == .bound {
-                // A client holds one address: binding a new one releases the old.
-                leases[previous]?.state = .released
-            }
-            byClient[client] = key
-        }
+        guard lease.state != .declined, let client = Self.key(of: lease) else { return }
+        // Loading stored leases: a client with two rows keeps the one that expires last.
+        if let previous = byClient[client], previous != key, let other = leases[previous], other.expires > lease.expires { return }
+        byClient[client] = key
     }
 
     private static func key(of lease: Lease) -> String? {

@@ -78,6 +78,13 @@ public final class UDPSocket: @unchecked Sendable {
         } == bytes.count
     }
 
+    /// Reads one datagram from the connected peer into `buffer` (reused by the caller, so a
+    /// busy transfer allocates nothing per packet); its length, or nil if none could be read.
+    public func receive(into buffer: inout [UInt8]) -> Int? {
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count >= 0 ? count : nil
+    }
+
     /// Sends one datagram out of interface `interfaceIndex` from source address `source`
     /// (IP_PKTINFO on sendmsg), so a broadcast leaves by the interface its request came in on.
     @discardableResult

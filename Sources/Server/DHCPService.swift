@@ -101,7 +101,10 @@ public final class DHCPService: @unchecked Sendable {
         }
         let type = request.options.messageType.map { "\($0)" } ?? "?"
         guard let reply = outcome.reply else {
-            log.debug("dhcp-no-reply", ["mac": mac.description, "type": type, "why": outcome.note ?? "-"])
+            // A release or decline changes a lease without an answer: worth a line; silence
+            // towards clients that are not ours is not.
+            log.log(outcome.leases.isEmpty ? .debug : .info, "dhcp-no-reply",
+                    [("mac", mac.description), ("type", type), ("why", outcome.note ?? "-")])
             return
         }
         send(reply, socket: socket, datagram: datagram)
@@ -140,7 +143,7 @@ public final class DHCPService: @unchecked Sendable {
     static func sighting(_ request: DHCPPacket, _ client: NetbootClient) -> Sighting {
         let relay = request.options.relayAgentInformation ?? []
         return Sighting(
-            arch: client.architecture.map(Int.init), uuid: client.uuid.map { $0.dropFirst().hexString },
+            arch: client.architecture.map(Int.init), uuid: request.options.clientMachineUUID,
             vendorClass: request.options.vendorClass, userClass: request.options.userClass.isEmpty ? nil : request.options.userClass.joined(separator: ","),
             relay: request.giaddr.rawValue == 0 ? nil : request.giaddr,
             circuitID: relay.first { $0.code == 1 }?.value.hexString, remoteID: relay.first { $0.code == 2 }?.value.hexString)

@@ -15,6 +15,8 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private let onFinish: @Sendable () -> Void
     private var deadline: UInt64 = 0
     private var packet: [UInt8]
+    /// Client packets are ACKs and ERRORs: small. A longer datagram is cut and fails to decode.
+    private var incoming = [UInt8](repeating: 0, count: 1024)
 
     init(socket: UDPSocket, source: TFTPBlockSource, transfer: TFTPTransfer, name: String, client: SocketAddress, log: Logger,
          onFinish: @escaping @Sendable () -> Void) {
@@ -43,9 +45,9 @@ final class TFTPTransferRunner: @unchecked Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             let wait = deadline > now ? Int32(min((deadline - now) / 1_000_000 + 1, 60_000)) : 0
             if wait > 0, socket.waitReadable(milliseconds: wait) {
-                guard let datagram = socket.receive() else { continue }
+                guard let count = socket.receive(into: &incoming) else { continue }
                 // A datagram that is not TFTP is noise: ignore it, the timer still runs.
-                guard let packet = try? TFTPPacket.decode(datagram.bytes) else { continue }
+                guard let packet = try? TFTPPacket.decode(Array(incoming[..<count])) else { continue }
                 outcome = perform(transfer.receive(packet))
             } else if DispatchTime.now().uptimeNanoseconds >= deadline {
                 outcome = perform(transfer.timeout())

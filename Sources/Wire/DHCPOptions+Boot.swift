@@ -84,6 +84,19 @@ extension DHCPOptions {
         set { self[DHCPOptionCode.clientUUID] = newValue }
     }
 
+    /// Option 97's identifier as canonical UUID text (`00112233-4455-6677-8899-aabbccddeeff`),
+    /// the form `dmidecode`, `/sys/class/dmi/id/product_uuid` and Proxmox's `smbios1` show. The
+    /// firmware copies the SMBIOS bytes, whose first three fields are little-endian (SMBIOS 2.6
+    /// §7.2.1): iPXE and OVMF both do (see the fixtures); this swaps them back. Nil unless the
+    /// option is type 0 with 16 bytes.
+    public var clientMachineUUID: String? {
+        guard let value = clientUUID, value.count == 17, value[0] == 0 else { return nil }
+        let id = Array(value[1...])
+        let ordered = id[0..<4].reversed() + id[4..<6].reversed() + id[6..<8].reversed() + id[8..<16]
+        let hex = ordered.map(hexByte)
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+
     /// Option 43 raw (RFC 2132 §8.4); its meaning depends on the vendor class.
     public var vendorSpecific: [UInt8]? {
         get { self[DHCPOptionCode.vendorSpecific] }

@@ -23,7 +23,7 @@ struct AdminAPIRoutingTests {
     }
 
     @Test("an unknown path is 404", arguments: [
-        "/nothing", "/api/v2/machines", "/api/v1", "/api/v1/leases", "/api/v1/machines/aa:bb:cc:dd:ee:51/bogus",
+        "/nothing", "/api/v2/machines", "/api/v1", "/api/v1/leases/x", "/api/v1/machines/aa:bb:cc:dd:ee:51/bogus",
         "/api/v1/machines/aa:bb:cc:dd:ee:51/events/extra",
     ])
     func unknownPath(_ target: String) throws {

@@ -16,7 +16,8 @@ struct MachineJSONTests {
         let value = try JSONParser.parse(text)
         let keys = try #require(value.objectValue).map(\.0)
         #expect(keys == ["mac", "hostname", "profile", "role", "cluster", "ip", "state", "instanceId", "labels", "nics",
-                         "createdAt", "updatedAt"])
+                         "createdAt", "updatedAt", "seen"])
+        #expect(value["seen"] == .null)
         #expect(value["mac"] == .string("aa:bb:cc:dd:ee:61"))
         #expect(value["ip"] == .string("10.0.0.7"))
         #expect(value["state"] == .string("registered"))

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Where the built `provisiond` and `provisionctl` are: `$PROVISIOND_BIN_DIR` (set by
 /// scripts/test from `swift build --show-bin-path`), else the first folder above this test
@@ -40,15 +41,14 @@ func runProgram(_ executable: URL, _ arguments: [String], environment: [String: 
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
-    try process.run()
+    try process.runWithSignalsUnblocked()
     // Drain both pipes before waiting, so a chatty child cannot block on a full pipe.
     let collected = CollectedOutput()
     let group = DispatchGroup()
     DispatchQueue.global().async(group: group) { collected.set(out: out.fileHandleForReading.readDataToEndOfFile()) }
     DispatchQueue.global().async(group: group) { collected.set(err: err.fileHandleForReading.readDataToEndOfFile()) }
     group.wait()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: collected.out, stderr: collected.err)
+    return ProcessResult(status: try process.reap(), stdout: collected.out, stderr: collected.err)
 }
 
 private final class CollectedOutput: @unchecked Sendable {
@@ -61,13 +61,49 @@ private final class CollectedOutput: @unchecked Sendable {
     var err: String { lock.withLock { String(decoding: errData, as: UTF8.self) } }
 }
 
+extension Process {
+    /// Waits for the exit status. Foundation reaps children when it sees SIGCHLD, and it can miss
+    /// one whose exit coincides with a daemonizing grandchild (dhclient): so reap it ourselves too,
+    /// whichever comes first. Gives up (and kills it) after `seconds`.
+    func reap(seconds: Double = 300) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if !isRunning { return terminationStatus }
+            var status: Int32 = 0
+            if waitpid(processIdentifier, &status, WNOHANG) == processIdentifier {
+                // WIFEXITED / WEXITSTATUS and WTERMSIG, which are macros Swift cannot import.
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+            }
+            usleep(5_000)
+        }
+        kill(processIdentifier, SIGKILL)
+        throw TestFailure("\(executableURL?.lastPathComponent ?? "child") \(arguments ?? []) did not exit within \(Int(seconds)) s")
+    }
+
+    /// Starts the process with no signal blocked. The test runner's threads block most signals
+    /// and a blocked mask survives fork and exec: a child would never see the SIGTERM or SIGUSR1
+    /// a test sends it, and `timeout` would wait forever for its SIGCHLD.
+    func runWithSignalsUnblocked() throws {
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try run()
+    }
+}
+
 /// Runs a program found on PATH (curl, ...). A missing program fails the test: scripts/test
 /// installs every one the tests use.
 func runTool(_ name: String, _ arguments: [String]) throws -> ProcessResult {
-    let path = ["/usr/bin", "/usr/sbin", "/bin", "/usr/local/bin"].map { "\($0)/\(name)" }
+    try runProgram(URL(fileURLWithPath: try toolPath(name)), arguments)
+}
+
+func toolPath(_ name: String) throws -> String {
+    let path = ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"].map { "\($0)/\(name)" }
         .first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let path else { throw TestFailure("\(name) is not installed: run scripts/test, which installs it") }
-    return try runProgram(URL(fileURLWithPath: path), arguments)
+    return path
 }
 
 struct TestFailure: Error, CustomStringConvertible {

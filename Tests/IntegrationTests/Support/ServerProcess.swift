@@ -17,11 +17,22 @@ final class ServerProcess: @unchecked Sendable {
 
     private static func port(_ address: String) -> UInt16 { UInt16(address.split(separator: ":").last ?? "") ?? 0 }
 
-    init(dataDir: String, extraArguments: [String] = []) throws {
+    /// The network namespace the server runs in; nil for the test's own (loopback only).
+    let namespace: String?
+
+    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil) throws {
         self.dataDir = dataDir
-        process.executableURL = Binaries.provisiond
-        process.arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-                             "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off"] + extraArguments
+        self.namespace = namespace
+        let arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                         "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off"] + extraArguments
+        if let namespace {
+            // `ip netns exec` execs provisiond in place: the process is provisiond itself.
+            process.executableURL = URL(fileURLWithPath: try toolPath("ip"))
+            process.arguments = ["netns", "exec", namespace, Binaries.provisiond.path] + arguments
+        } else {
+            process.executableURL = Binaries.provisiond
+            process.arguments = arguments
+        }
         let err = stderrPipe
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -31,7 +42,7 @@ final class ServerProcess: @unchecked Sendable {
             guard let self, !data.isEmpty else { return }
             lock.withLock { logText += String(decoding: data, as: UTF8.self) }
         }
-        try process.run()
+        try process.runWithSignalsUnblocked()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if let admin = address(of: "admin"), let http = address(of: "http"), let tftp = address(of: "tftp") {
@@ -67,14 +78,20 @@ final class ServerProcess: @unchecked Sendable {
 
     /// provisionctl against this server with its token.
     func ctl(_ arguments: [String]) throws -> ProcessResult {
-        try runProgram(Binaries.provisionctl, ["--server", adminURL, "--token-file", tokenPath] + arguments, environment: [:])
+        let ctlArguments = ["--server", adminURL, "--token-file", tokenPath] + arguments
+        if let namespace {
+            return try runTool("ip", ["netns", "exec", namespace, Binaries.provisionctl.path] + ctlArguments)
+        }
+        return try runProgram(Binaries.provisionctl, ctlArguments, environment: [:])
     }
 
     /// curl against the admin API with the token; returns the status code and body.
     func curl(_ method: String, _ path: String, body: String? = nil, token: String? = nil) throws -> (Int, String) {
         var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Authorization: Bearer \(token ?? self.token)"]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
-        let result = try runTool("curl", arguments + [adminURL + path])
+        let result = namespace.map { try? runTool("ip", ["netns", "exec", $0, "curl"] + arguments + [adminURL + path]) }
+            ?? (try? runTool("curl", arguments + [adminURL + path]))
+        guard let result else { throw TestFailure("curl did not run") }
         guard let newline = result.stdout.lastIndex(of: "\n"), let status = Int(result.stdout[result.stdout.index(after: newline)...]) else {
             throw TestFailure("curl gave no status: \(result.stdout) \(result.stderr)")
         }
