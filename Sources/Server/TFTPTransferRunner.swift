@@ -17,6 +17,8 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private var packet: [UInt8]
     /// Client packets are ACKs and ERRORs: small. A longer datagram is cut and fails to decode.
     private var incoming = [UInt8](repeating: 0, count: 1024)
+    /// How late a retransmission may fire, at most: timeouts are whole seconds (RFC 2349).
+    private static let tickMilliseconds = 100
 
     init(socket: UDPSocket, source: TFTPBlockSource, transfer: TFTPTransfer, name: String, client: SocketAddress, log: Logger,
          onFinish: @escaping @Sendable () -> Void) {
@@ -40,15 +42,14 @@ final class TFTPTransferRunner: @unchecked Sendable {
 
     private func run() {
         let started = DispatchTime.now().uptimeNanoseconds
+        // One blocking recv per packet, waking at least every tick to check the retransmission
+        // deadline: a lock-step transfer costs one send and one recv per block, no poll.
+        socket.setReceiveTimeout(milliseconds: Self.tickMilliseconds)
         var outcome = perform(transfer.start())
         while outcome == nil {
-            let now = DispatchTime.now().uptimeNanoseconds
-            let wait = deadline > now ? Int32(min((deadline - now) / 1_000_000 + 1, 60_000)) : 0
-            if wait > 0, socket.waitReadable(milliseconds: wait) {
-                guard let count = socket.receive(into: &incoming) else { continue }
+            if let count = socket.receive(into: &incoming) {
                 // A datagram that is not TFTP is noise: ignore it, the timer still runs.
-                guard let packet = try? TFTPPacket.decode(Array(incoming[..<count])) else { continue }
-                outcome = perform(transfer.receive(packet))
+                if let packet = try? TFTPPacket.decode(Array(incoming[..<count])) { outcome = perform(transfer.receive(packet)) }
             } else if DispatchTime.now().uptimeNanoseconds >= deadline {
                 outcome = perform(transfer.timeout())
             }
