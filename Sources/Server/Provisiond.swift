@@ -41,14 +41,12 @@ public final class Provisiond: @unchecked Sendable {
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
-        servers = [
-            try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle),
-            try Self.server("http", config.httpListen, options, log.named("http"), boot.handle),
-        ]
+        let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
+        servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
             dhcp = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discovery: config.discovery,
-                                   serverURL: config.serverURL, httpPort: servers[1].address.port, log: log.named("dhcp"))
+                                   serverURL: config.serverURL, httpPort: http.address.port, log: log.named("dhcp"))
         } else {
             dhcp = nil
         }

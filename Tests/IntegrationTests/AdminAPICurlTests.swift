@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// The admin API as curl sees it: auth, conflicts, validation, status codes.
-@Suite struct AdminAPICurlTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminAPICurlTests {
     @Test func authConflictsAndValidation() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -5,7 +5,7 @@ import Wire
 
 /// The HTTP boot plane as curl (standing in for iPXE) sees it: scripts by lifecycle state, and
 /// assets with ranges, validators and flat memory.
-@Suite struct BootPlaneCurlTests {
+@Suite(.timeLimit(.minutes(5))) struct BootPlaneCurlTests {
     private func profilesDirectory(_ dir: TemporaryDirectory) throws -> String {
         let profiles = dir.path + "/profiles"
         try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)

@@ -6,7 +6,7 @@ import Wire
 
 /// What is acknowledged is on disk: kill -9 in the middle of a burst of registrations, restart,
 /// and every machine that got a 201 is there with its event.
-@Suite struct DurabilityTests {
+@Suite(.timeLimit(.minutes(5))) struct DurabilityTests {
     @Test func killNineDuringBurstLosesNoAcknowledgedRegistration() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -4,7 +4,7 @@ import Testing
 import Wire
 
 /// provisionctl against a real provisiond: the operator's whole loop.
-@Suite struct ProvisionctlTests {
+@Suite(.timeLimit(.minutes(5))) struct ProvisionctlTests {
     @Test func registerListShowUpdateEventsRetireDelete() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -5,7 +5,7 @@ import Testing
 import Wire
 
 /// How provisiond starts: defaults, config file, flags, and the errors that stop it.
-@Suite struct StartupTests {
+@Suite(.timeLimit(.minutes(5))) struct StartupTests {
     @Test func createsDataDirectoryAndPrivateToken() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -3,7 +3,7 @@ import Glibc
 import Testing
 
 /// provisiond's TFTP server against real clients: curl, tftp-hpa and atftp.
-@Suite(.serialized) struct TFTPClientTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct TFTPClientTests {
     /// Sizes around block boundaries, the last block number before rollover, and a large file.
     static let sizes = [0, 511, 512, 513, 65535 * 512, 64 << 20]
 
