@@ -42,11 +42,6 @@ public struct AdminToken: Sendable {
     /// given token first differs.
     func authorizes(_ header: String?) -> Bool {
         guard let header, header.lowercased().hasPrefix("bearer ") else { return false }
-        let given = Array(header.utf8.dropFirst(7))
-        var difference = UInt8(given.count == secret.count ? 0 : 1)
-        for index in secret.indices {
-            difference |= secret[index] ^ (index < given.count ? given[index] : 0)
-        }
-        return difference == 0
+        return ConstantTime.equal(header.utf8.dropFirst(7), secret)
     }
 }

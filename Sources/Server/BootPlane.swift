@@ -13,6 +13,7 @@ struct BootPlane: Sendable {
     let discovery: DiscoveryPolicy
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
+    let cloudInit: CloudInitEndpoint
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
@@ -20,6 +21,7 @@ struct BootPlane: Sendable {
         if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
+        if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, path: String(path.dropFirst("/cloud-init/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
         // For firmware that cannot send a query: /boot/MAC.ipxe.
         if path.hasPrefix("/boot/"), path.hasSuffix(".ipxe") {

@@ -39,7 +39,8 @@ public final class Provisiond: @unchecked Sendable {
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
-                             discovery: config.discovery, serverURL: config.serverURL, log: log.named("boot"))
+                             discovery: config.discovery, serverURL: config.serverURL,
+                             cloudInit: CloudInitEndpoint(inventory: inventory, log: log.named("cloud-init")), log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]

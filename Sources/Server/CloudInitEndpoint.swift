@@ -1,0 +1,71 @@
+import Inventory
+import Wire
+
+/// NoCloud over HTTP, `/cloud-init/MAC/...` (DESIGN.md §7): what an installer or a cloud image
+/// reads, and where it reports back. The MAC may be in any form, with or without a trailing slash.
+struct CloudInitEndpoint: Sendable {
+    let inventory: Inventory
+    let log: Logger
+
+    func handle(_ request: HTTPRequest, path: String) -> HTTPResponse {
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count == 2 else { return .error(404, "expected /cloud-init/MAC/meta-data, user-data, phone-home or failed") }
+        let mac: MACAddress
+        do { mac = try MACAddress(parts[0]) } catch { return .error(400, error.description) }
+        var response: HTTPResponse
+        do {
+            guard let machine = try inventory.machine(mac) else { return .error(404, "no machine with MAC \(mac)") }
+            switch (request.method, parts[1]) {
+            case ("GET", "meta-data"), ("HEAD", "meta-data"): response = metaData(machine)
+            case ("POST", "phone-home"): response = try report(.phoneHome, machine, request)
+            case ("POST", "failed"): response = try report(.installFailed, machine, request)
+            case (_, "meta-data"): response = .error(405, "meta-data is fetched with GET")
+            case (_, "phone-home"), (_, "failed"): response = .error(405, "\(parts[1]) is reported with POST")
+            default: response = .error(404, "no such cloud-init resource: \(parts[1])")
+            }
+        } catch {
+            log.error("cloud-init-failed", ["mac": mac.description, "error": error.description])
+            response = APIError(error).response
+        }
+        response.subjectMAC = mac.description
+        return response
+    }
+
+    /// Always served: the instance-id (new on every reimage, so cloud-init runs again) and the
+    /// host name.
+    private func metaData(_ machine: Machine) -> HTTPResponse {
+        var text = "instance-id: \(machine.instanceID)\n"
+        if let hostname = machine.hostname { text += "local-hostname: \(hostname)\n" }
+        return HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: text)
+    }
+
+    /// Phone-home and failure reports carry the machine's install token in the query
+    /// (`?token=`), so cloud-init's own `phone_home` module, which posts form fields to a fixed
+    /// URL, works as well as an installer's late command. A wrong or missing token is refused
+    /// and recorded.
+    private func report(_ event: LifecycleEvent, _ machine: Machine, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
+        let token = request.queryValue("token") ?? ""
+        guard ConstantTime.equal(token.utf8, Array(machine.installToken.utf8)) else {
+            let why = token.isEmpty ? "missing token" : "wrong token"
+            try inventory.record("\(event.rawValue)-refused", for: machine.mac, source: "http", detail: why)
+            log.warning("\(event.rawValue)-refused", ["mac": machine.mac.description, "why": why])
+            return .error(403, "\(why) for \(machine.mac): use the token from this machine's user-data")
+        }
+        let updated = try inventory.apply(event, to: machine.mac, source: "http", detail: Self.detail(request))
+        log.info("transition", ["mac": machine.mac.description, "event": event.rawValue, "to": updated.state.rawValue])
+        return .json(200, .object([("mac", .string(updated.mac.description)), ("state", .string(updated.state.rawValue))]))
+    }
+
+    /// A short summary of what the machine posted (cloud-init's phone_home sends form fields
+    /// such as `hostname` and `instance_id`), kept in the event.
+    private static func detail(_ request: HTTPRequest) -> String {
+        guard !request.body.isEmpty else { return "" }
+        let text = String(decoding: request.body.prefix(512), as: UTF8.self)
+        let fields = text.split(separator: "&").compactMap { pair -> String? in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard let name = parts.first, ["hostname", "instance_id", "fqdn", "message"].contains(String(name)) else { return nil }
+            return String(pair.prefix(120))
+        }
+        return fields.joined(separator: " ")
+    }
+}
