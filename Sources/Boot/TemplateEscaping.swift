@@ -1,0 +1,103 @@
+/// How a substitution is escaped for the document it lands in. `Template.render` applies this to
+/// every `{{ }}` whose filters do not end in an escaping filter of their own (`yaml`, `cmdline`,
+/// `json`, `raw`).
+public enum TemplateEscaping: Sendable {
+    /// As is (the `raw` filter).
+    case none
+    /// A YAML double-quoted scalar (the `yaml` filter), always quoted, so `yes`, `null`, `: `
+    /// or a leading `*` stay strings.
+    case yamlDoubleQuoted
+    /// One kernel command-line word (the `cmdline` filter): values with whitespace, quotes or
+    /// control characters are refused, because the kernel splits on spaces and its quoting is
+    /// not portable across boot loaders.
+    case kernelCommandLine
+}
+
+extension TemplateEscaping {
+    /// `text` as a YAML double-quoted scalar: `\` and `"` escaped, line breaks and other
+    /// non-printable characters (YAML 1.2 §5.1) written as escapes, the rest as is.
+    public static func quoteYAML(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case "\0": quoted += "\\0"
+            case "\u{85}": quoted += "\\N"
+            case "\u{2028}": quoted += "\\L"
+            case "\u{2029}": quoted += "\\P"
+            default:
+                if isYAMLPrintable(scalar) { quoted.unicodeScalars.append(scalar) } else { quoted += hexEscape(scalar) }
+            }
+        }
+        return quoted + "\""
+    }
+
+    /// `text` as a JSON string literal (RFC 8259 §7); U+2028 and U+2029 escaped as well.
+    public static func quoteJSON(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case "\u{8}": quoted += "\\b"
+            case "\u{C}": quoted += "\\f"
+            case "\u{2028}", "\u{2029}": quoted += "\\u" + hex(scalar.value, digits: 4)
+            default:
+                if scalar.value < 0x20 { quoted += "\\u" + hex(scalar.value, digits: 4) } else { quoted.unicodeScalars.append(scalar) }
+            }
+        }
+        return quoted + "\""
+    }
+
+    /// Any value as JSON: strings as literals, bools as `true`/`false`, lists as arrays and maps
+    /// as objects with sorted keys, all compact.
+    static func json(_ value: TemplateValue) -> String {
+        switch value {
+        case .string(let text): quoteJSON(text)
+        case .bool(let flag): flag ? "true" : "false"
+        case .list(let items): "[" + items.map(json).joined(separator: ",") + "]"
+        case .map(let members):
+            "{" + members.keys.sorted().map { quoteJSON($0) + ":" + json(members[$0] ?? .string("")) }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// Why `text` cannot be one kernel command-line word, or nil when it can.
+    static func commandLineProblem(_ text: String) -> String? {
+        for scalar in text.unicodeScalars {
+            let code = "U+" + hex(scalar.value, digits: 4)
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { return "it contains a control character (\(code))" }
+            if scalar.properties.isWhitespace { return "it contains whitespace (\(code))" }
+            if scalar == "\"" || scalar == "'" { return "it contains a quote (\(code))" }
+        }
+        return nil
+    }
+
+    /// YAML 1.2 c-printable, less the byte order mark (which is only allowed at a document's start).
+    private static func isYAMLPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20...0x7E, 0xA0...0xD7FF, 0x10000...0x10FFFF: true
+        case 0xE000...0xFFFD: scalar.value != 0xFEFF
+        default: false
+        }
+    }
+
+    private static func hexEscape(_ scalar: Unicode.Scalar) -> String {
+        switch scalar.value {
+        case ..<0x100: "\\x" + hex(scalar.value, digits: 2)
+        case ..<0x10000: "\\u" + hex(scalar.value, digits: 4)
+        default: "\\U" + hex(scalar.value, digits: 8)
+        }
+    }
+
+    static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}
