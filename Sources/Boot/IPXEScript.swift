@@ -5,12 +5,13 @@ import Wire
 public enum IPXEScript {
     /// Load the profile's kernel and initrds and boot them; retry on failure instead of falling
     /// through to another boot device mid-install.
-    public static func install(machine: Machine, profile: Profile, serverURL: String) -> String {
+    /// `cmdline` is the profile's command line rendered for this machine.
+    public static func install(machine: Machine, profile: Profile, cmdline: String, serverURL: String) -> String {
         let kernelURL = url(profile.kernel, serverURL: serverURL)
         // UEFI iPXE hands an initrd to the kernel's EFI stub only when the command line names it
         // (`initrd=NAME`); BIOS ignores it. Without it an EFI boot panics for want of a root fs.
         let initrdNames = profile.initrds.map { "initrd=\(Profile.fileName(of: $0))" }
-        let kernelLine = (["kernel", kernelURL] + initrdNames + (profile.cmdline.isEmpty ? [] : [profile.cmdline])).joined(separator: " ")
+        let kernelLine = (["kernel", kernelURL] + initrdNames + (cmdline.isEmpty ? [] : [cmdline])).joined(separator: " ")
         var lines = [
             "#!ipxe",
             "echo provisiond: installing \(machine.hostname ?? machine.mac.description) (\(machine.mac)) with profile \(profile.name)",

@@ -8,18 +8,29 @@ public struct Profile: Equatable, Sendable {
     public let kernel: String
     /// Initrds in load order (asset paths or URLs).
     public let initrds: [String]
-    /// The kernel command line, as written.
+    /// The kernel command line, a template (rendered with kernel command-line escaping).
     public let cmdline: String
+    /// cloud-init templates, file names in the cloud-init directory.
+    public let userData: String?
+    public let vendorData: String?
+    public let networkConfig: String?
+    /// Values the templates see besides the built-in ones (`machine`, `server_url`, ...).
+    public let variables: [String: TemplateValue]
 
-    public init(name: String, description: String = "", kernel: String, initrds: [String], cmdline: String) {
+    public init(name: String, description: String = "", kernel: String, initrds: [String], cmdline: String, userData: String? = nil,
+                vendorData: String? = nil, networkConfig: String? = nil, variables: [String: TemplateValue] = [:]) {
         self.name = name
         self.description = description
         self.kernel = kernel
         self.initrds = initrds
         self.cmdline = cmdline
+        self.userData = userData
+        self.vendorData = vendorData
+        self.networkConfig = networkConfig
+        self.variables = variables
     }
 
-    static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline"]
+    static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline", "userData", "vendorData", "networkConfig", "variables"]
 
     /// Reads a profile from its JSON; every error names the file and the field.
     public static func parse(name: String, file: String, json bytes: [UInt8]) throws(ProfileError) -> Profile {
@@ -55,7 +66,30 @@ public struct Profile: Equatable, Sendable {
         guard !cmdline.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw ProfileError(file: file, field: "cmdline", message: "must be one line")
         }
-        return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline)
+        func templateFile(_ key: String) throws(ProfileError) -> String? {
+            guard document[key] != nil else { return nil }
+            let file = try string(key, required: true)
+            guard AssetPath.components(file) != nil else {
+                throw ProfileError(file: file, field: key, message: "\"\(file)\" must be a file name in the cloud-init directory")
+            }
+            return file
+        }
+        var variables: [String: TemplateValue] = [:]
+        if let value = document["variables"] {
+            guard let members = value.objectValue else { throw ProfileError(file: file, field: "variables", message: "must be an object") }
+            for (key, member) in members {
+                guard !CloudInitContext.builtIn.contains(key) else {
+                    throw ProfileError(file: file, field: "variables", message: "\"\(key)\" is a built-in name and cannot be redefined")
+                }
+                guard let converted = TemplateValue(json: member) else {
+                    throw ProfileError(file: file, field: "variables", message: "\"\(key)\" must be a string, boolean, or a list or object of them")
+                }
+                variables[key] = converted
+            }
+        }
+        return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline,
+                       userData: try templateFile("userData"), vendorData: try templateFile("vendorData"),
+                       networkConfig: try templateFile("networkConfig"), variables: variables)
     }
 
     /// An http(s) URL, or a relative asset path that cannot leave the assets directory.

@@ -21,7 +21,7 @@ struct BootPlane: Sendable {
         if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
-        if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, path: String(path.dropFirst("/cloud-init/".count))) }
+        if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, context, path: String(path.dropFirst("/cloud-init/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
         // For firmware that cannot send a query: /boot/MAC.ipxe.
         if path.hasPrefix("/boot/"), path.hasSuffix(".ipxe") {
@@ -37,7 +37,7 @@ struct BootPlane: Sendable {
         do { mac = try MACAddress(macText) } catch { return .error(400, error.description) }
         var response: HTTPResponse
         do {
-            response = script(try bootDecision(mac), mac: mac, server: serverURL ?? defaultServerURL(context))
+            response = script(try bootDecision(mac), mac: mac, server: context.serverURL(override: serverURL))
         } catch {
             log.error("boot-script-failed", ["mac": mac.description, "error": error.description])
             response = .error(500, error.description)
@@ -48,7 +48,7 @@ struct BootPlane: Sendable {
 
     /// Decides, records what the decision implies (a discovery, the move to booting), and
     /// returns what to render.
-    private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> (BootDecision, Machine?, Profile?) {
+    private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> (BootDecision, Machine?, CompiledProfile?) {
         var machine = try inventory.machine(mac)
         if machine == nil {
             machine = try inventory.discover(mac, source: "http", detail: "requested a boot script")
@@ -68,16 +68,23 @@ struct BootPlane: Sendable {
         }
         var updated = current
         if let event {
-            updated = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.name)")
+            updated = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
             log.info("transition", ["mac": mac.description, "event": event.rawValue, "to": updated.state.rawValue])
         }
         return (decision, updated, profile)
     }
 
-    private func script(_ decided: (BootDecision, Machine?, Profile?), mac: MACAddress, server: String) -> HTTPResponse {
+    private func script(_ decided: (BootDecision, Machine?, CompiledProfile?), mac: MACAddress, server: String) -> HTTPResponse {
         let text: String
         switch decided {
-        case (.install, let machine?, let profile?): text = IPXEScript.install(machine: machine, profile: profile, serverURL: server)
+        case (.install, let machine?, let profile?):
+            do {
+                let cmdline = try profile.renderCmdline(machine: machine, serverURL: server)
+                text = IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
+            } catch {
+                log.error("cmdline-render-failed", ["mac": mac.description, "error": error.description])
+                return .error(500, error.description)
+            }
         case (.hold(let reason), _, _): text = IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
         case (.localDisk(let reason), _, _): text = IPXEScript.localDisk(mac: mac, reason: reason)
         default: text = IPXEScript.localDisk(mac: mac, reason: "no install is possible")
@@ -87,6 +94,4 @@ struct BootPlane: Sendable {
         return response
     }
 
-    /// `http://ADDRESS:PORT` of the address the request came in on: the machine reached us there.
-    private func defaultServerURL(_ context: RequestContext) -> String { "http://\(context.local)" }
 }

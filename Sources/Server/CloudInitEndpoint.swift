@@ -1,3 +1,4 @@
+import Boot
 import Inventory
 import Wire
 
@@ -5,9 +6,12 @@ import Wire
 /// reads, and where it reports back. The MAC may be in any form, with or without a trailing slash.
 struct CloudInitEndpoint: Sendable {
     let inventory: Inventory
+    let profiles: ProfileCatalog
+    /// How machines reach us; nil means the address each request arrived on.
+    let serverURL: String?
     let log: Logger
 
-    func handle(_ request: HTTPRequest, path: String) -> HTTPResponse {
+    func handle(_ request: HTTPRequest, _ context: RequestContext, path: String) -> HTTPResponse {
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 2 else { return .error(404, "expected /cloud-init/MAC/meta-data, user-data, phone-home or failed") }
         let mac: MACAddress
@@ -17,6 +21,12 @@ struct CloudInitEndpoint: Sendable {
             guard let machine = try inventory.machine(mac) else { return .error(404, "no machine with MAC \(mac)") }
             switch (request.method, parts[1]) {
             case ("GET", "meta-data"), ("HEAD", "meta-data"): response = metaData(machine)
+            case ("GET", let name), ("HEAD", let name):
+                guard let payload = CompiledProfile.Payload(rawValue: name) else {
+                    response = .error(404, "no such cloud-init resource: \(name)")
+                    break
+                }
+                response = try serve(payload, machine, server: context.serverURL(override: serverURL))
             case ("POST", "phone-home"): response = try report(.phoneHome, machine, request)
             case ("POST", "failed"): response = try report(.installFailed, machine, request)
             case (_, "meta-data"): response = .error(405, "meta-data is fetched with GET")
@@ -37,6 +47,39 @@ struct CloudInitEndpoint: Sendable {
         var text = "instance-id: \(machine.instanceID)\n"
         if let hostname = machine.hostname { text += "local-hostname: \(hostname)\n" }
         return HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: text)
+    }
+
+    /// user-data, vendor-data and network-config rendered from the machine's profile. The first
+    /// user-data fetch of a pending install moves the machine to `installing`.
+    private func serve(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(InventoryError) -> HTTPResponse {
+        guard let name = machine.profile, let profile = profiles.profile(name) else {
+            return .error(404, "\(machine.mac) has no profile with cloud-init data (profile \(machine.profile ?? "none"))")
+        }
+        let text: String?
+        do { text = try profile.render(payload, machine: machine, serverURL: server) } catch {
+            try inventory.record("render-failed", for: machine.mac, source: "http", detail: error.description)
+            log.error("render-failed", ["mac": machine.mac.description, "payload": payload.rawValue, "error": error.description])
+            return .error(500, error.description)
+        }
+        guard let text else {
+            // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
+            switch payload {
+            case .userData: return Self.yaml("#cloud-config\n{}\n")
+            case .vendorData: return Self.yaml("")
+            case .networkConfig: return .error(404, "profile \(name) has no network-config")
+            }
+        }
+        if payload == .userData, machine.state == .registered || machine.state == .booting {
+            let updated = try inventory.apply(.fetchUserData, to: machine.mac, source: "http", detail: "profile=\(name)")
+            log.info("transition", ["mac": machine.mac.description, "event": "fetch-user-data", "to": updated.state.rawValue])
+        }
+        return Self.yaml(text)
+    }
+
+    private static func yaml(_ text: String) -> HTTPResponse {
+        var response = HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: text)
+        response.headers.add("Cache-Control", "no-store")
+        return response
     }
 
     /// Phone-home and failure reports carry the machine's install token in the query

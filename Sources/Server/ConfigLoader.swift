@@ -59,6 +59,9 @@ public enum ConfigLoader {
         Option(flag: "--profiles-dir", key: "profilesDir", argument: "DIR", help: "boot profiles, NAME.json each (default ./profiles)") {
             $0.profilesDir = $1
         },
+        Option(flag: "--cloud-init-dir", key: "cloudInitDir", argument: "DIR", help: "cloud-init templates (default ./cloud-init)") {
+            $0.cloudInitDir = $1
+        },
         Option(flag: "--server-url", key: "serverURL", argument: "URL", help: "how machines reach the boot plane (default: the address they used)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
             guard value.hasPrefix("http://") || value.hasPrefix("https://"), !value.hasSuffix("/"), !value.contains(" ") else {

@@ -13,6 +13,10 @@ public struct RequestContext: Sendable {
         self.peer = peer
         self.local = local
     }
+
+    /// The operator's `--server-url`, else `http://ADDRESS:PORT` of the address this request
+    /// came in on: the machine reached us there.
+    public func serverURL(override: String?) -> String { override ?? "http://\(local)" }
 }
 
 /// Answers one request. Handlers run on the connection's queue and may block briefly (SQLite).

@@ -1,35 +1,43 @@
 import Boot
 import Foundation
 
-/// The profiles in a directory (`NAME.json`), read and validated once at start.
+/// The profiles in a directory (`NAME.json`) with their cloud-init templates, read, validated
+/// and parsed once at start.
 public struct ProfileCatalog: Sendable {
     public let directory: String
-    public let profiles: [String: Profile]
+    public let profiles: [String: CompiledProfile]
 
-    public init(profiles: [Profile], directory: String = "") {
+    public init(profiles: [CompiledProfile], directory: String = "") {
         self.directory = directory
-        self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) })
+        self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.profile.name, $0) })
     }
 
-    /// Loads every `*.json` in `directory`; a missing directory is an empty catalog, a broken
-    /// profile an error naming the file and field.
-    public static func load(directory: String) throws(StartupError) -> ProfileCatalog {
+    /// Loads every `*.json` in `directory` and the templates they name from `cloudInitDirectory`;
+    /// a missing directory is an empty catalog, a broken profile or template an error naming the
+    /// file, field or line.
+    public static func load(directory: String, cloudInitDirectory: String) throws(StartupError) -> ProfileCatalog {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             return ProfileCatalog(profiles: [], directory: directory)
         }
-        var profiles: [Profile] = []
+        var profiles: [CompiledProfile] = []
         for file in names.sorted() where file.hasSuffix(".json") {
             let name = String(file.dropLast(5))
             let path = directory + "/" + file
             guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("cannot read profile \(path)") }
-            do {
-                profiles.append(try Profile.parse(name: name, file: path, json: [UInt8](data)))
-            } catch {
-                throw StartupError(error.description)
+            let profile: Profile
+            do { profile = try Profile.parse(name: name, file: path, json: [UInt8](data)) } catch { throw StartupError(error.description) }
+            var sources: [String: String] = [:]
+            for file in [profile.userData, profile.vendorData, profile.networkConfig].compactMap({ $0 }) {
+                let templatePath = cloudInitDirectory + "/" + file
+                guard let text = try? String(contentsOfFile: templatePath, encoding: .utf8) else {
+                    throw StartupError("profile \(path): cannot read template \(templatePath)")
+                }
+                sources[file] = text
             }
+            do { profiles.append(try CompiledProfile(profile, sources: sources)) } catch { throw StartupError(error.description) }
         }
         return ProfileCatalog(profiles: profiles, directory: directory)
     }
 
-    public func profile(_ name: String) -> Profile? { profiles[name] }
+    public func profile(_ name: String) -> CompiledProfile? { profiles[name] }
 }

@@ -34,13 +34,15 @@ public final class Provisiond: @unchecked Sendable {
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let admin = AdminAPI(inventory: inventory, token: token)
-        let profiles = try ProfileCatalog.load(directory: config.profilesDir)
+        let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL,
-                             cloudInit: CloudInitEndpoint(inventory: inventory, log: log.named("cloud-init")), log: log.named("boot"))
+                             cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
+                                                          log: log.named("cloud-init")),
+                             log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]

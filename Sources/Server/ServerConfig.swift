@@ -23,6 +23,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var assetsDir: String?
     /// Boot profiles, `NAME.json` each.
     public var profilesDir = "./profiles"
+    /// The cloud-init templates profiles name.
+    public var cloudInitDir = "./cloud-init"
     /// How machines reach the boot plane, e.g. `http://10.77.0.1:8080`; nil derives it from the
     /// address each request arrives on.
     public var serverURL: String?

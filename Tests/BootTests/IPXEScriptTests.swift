@@ -10,7 +10,7 @@ import Wire
 
     @Test func installLoadsAssetsByURLAndNamesInitrdsForEFI() {
         let profile = Profile(name: "deb", kernel: "debian/linux", initrds: ["debian/initrd.gz", "https://cdn/x/extra.img"], cmdline: "console=ttyS0 quiet")
-        let script = IPXEScript.install(machine: machine, profile: profile, serverURL: "http://10.77.0.1:8080")
+        let script = IPXEScript.install(machine: machine, profile: profile, cmdline: profile.cmdline, serverURL: "http://10.77.0.1:8080")
         let lines = script.split(separator: "\n").map(String.init)
         #expect(lines.first == "#!ipxe")
         #expect(lines.contains("kernel http://10.77.0.1:8080/assets/debian/linux initrd=initrd.gz initrd=extra.img console=ttyS0 quiet || goto failed"))

@@ -1,0 +1,44 @@
+import Inventory
+
+/// A profile with its templates parsed: built once at start, rendered per machine.
+public struct CompiledProfile: Sendable {
+    public let profile: Profile
+    let cmdline: Template
+    let userData: Template?
+    let vendorData: Template?
+    let networkConfig: Template?
+
+    /// `sources` holds the text of every cloud-init file the profile names.
+    public init(_ profile: Profile, sources: [String: String]) throws(TemplateError) {
+        self.profile = profile
+        cmdline = try Template(name: "profile \(profile.name) cmdline", source: profile.cmdline)
+        func compile(_ file: String?) throws(TemplateError) -> Template? {
+            guard let file else { return nil }
+            guard let source = sources[file] else {
+                throw TemplateError(template: file, line: 1, column: 1, message: "file not found in the cloud-init directory (profile \(profile.name))")
+            }
+            return try Template(name: file, source: source)
+        }
+        userData = try compile(profile.userData)
+        vendorData = try compile(profile.vendorData)
+        networkConfig = try compile(profile.networkConfig)
+    }
+
+    public enum Payload: String, CaseIterable, Sendable {
+        case userData = "user-data", vendorData = "vendor-data", networkConfig = "network-config"
+    }
+
+    public func renderCmdline(machine: Machine, serverURL: String) throws(TemplateError) -> String {
+        try cmdline.render(CloudInitContext.values(machine: machine, profile: profile, serverURL: serverURL), escaping: .kernelCommandLine)
+    }
+
+    /// The payload's YAML for this machine; nil when the profile has none.
+    public func render(_ payload: Payload, machine: Machine, serverURL: String) throws(TemplateError) -> String? {
+        let template: Template? = switch payload {
+        case .userData: userData
+        case .vendorData: vendorData
+        case .networkConfig: networkConfig
+        }
+        return try template?.render(CloudInitContext.values(machine: machine, profile: profile, serverURL: serverURL), escaping: .yamlDoubleQuoted)
+    }
+}
