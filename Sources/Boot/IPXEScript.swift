@@ -7,7 +7,7 @@ public enum IPXEScript {
     /// through to another boot device mid-install.
     /// `cmdline` is the profile's command line rendered for this machine.
     public static func install(machine: Machine, profile: Profile, cmdline: String, serverURL: String) -> String {
-        let kernelURL = url(profile.kernel, serverURL: serverURL)
+        let kernelURL = url(profile.kernel ?? "", serverURL: serverURL)
         // UEFI iPXE hands an initrd to the kernel's EFI stub only when the command line names it
         // (`initrd=NAME`); BIOS ignores it. Without it an EFI boot panics for want of a root fs.
         let initrdNames = profile.initrds.map { "initrd=\(Profile.fileName(of: $0))" }

@@ -4,8 +4,9 @@ import Wire
 public struct Profile: Equatable, Sendable {
     public let name: String
     public let description: String
-    /// An asset path under the assets directory, or an absolute http(s) URL.
-    public let kernel: String
+    /// An asset path under the assets directory, or an absolute http(s) URL; nil for a profile
+    /// that never installs from the network (the machine boots its own disk).
+    public let kernel: String?
     /// Initrds in load order (asset paths or URLs).
     public let initrds: [String]
     /// The kernel command line, a template (rendered with kernel command-line escaping).
@@ -17,7 +18,7 @@ public struct Profile: Equatable, Sendable {
     /// Values the templates see besides the built-in ones (`machine`, `server_url`, ...).
     public let variables: [String: TemplateValue]
 
-    public init(name: String, description: String = "", kernel: String, initrds: [String], cmdline: String, userData: String? = nil,
+    public init(name: String, description: String = "", kernel: String?, initrds: [String], cmdline: String, userData: String? = nil,
                 vendorData: String? = nil, networkConfig: String? = nil, variables: [String: TemplateValue] = [:]) {
         self.name = name
         self.description = description
@@ -48,8 +49,8 @@ public struct Profile: Equatable, Sendable {
             guard let text = value.stringValue else { throw ProfileError(file: file, field: key, message: "must be a string, not \(value.typeName)") }
             return text
         }
-        let kernel = try string("kernel", required: true)
-        try checkSource(kernel, file: file, field: "kernel")
+        let kernel: String? = document["kernel"] == nil ? nil : try string("kernel", required: true)
+        if let kernel { try checkSource(kernel, file: file, field: "kernel") }
         var initrds: [String] = []
         switch document["initrd"] {
         case nil: break
@@ -63,6 +64,9 @@ public struct Profile: Equatable, Sendable {
         }
         for initrd in initrds { try checkSource(initrd, file: file, field: "initrd") }
         let cmdline = try string("cmdline", required: false)
+        if kernel == nil, !initrds.isEmpty || !cmdline.isEmpty {
+            throw ProfileError(file: file, field: "kernel", message: "missing: initrd and cmdline need a kernel")
+        }
         guard !cmdline.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw ProfileError(file: file, field: "cmdline", message: "must be one line")
         }

@@ -66,6 +66,11 @@ struct BootPlane: Sendable {
             decision = .localDisk(reason: reason)
             return (decision, current, nil)
         }
+        guard profile.profile.kernel != nil else {
+            // A profile without a kernel never installs from the network: its machines boot
+            // their own disk, and their cloud-init talks to us from there.
+            return (.localDisk(reason: "profile \(profileName) boots the local disk"), current, nil)
+        }
         var updated = current
         if let event {
             updated = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")

@@ -1,0 +1,94 @@
+import Boot
+import Foundation
+import Inventory
+import Testing
+import Wire
+
+@testable import Server
+
+/// The profiles and templates the repository ships: they load, render for a machine, and every
+/// rendered user-data passes cloud-init's own validator (`cloud-init schema`, installed by
+/// scripts/test).
+@Suite struct ShippedProfilesTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func catalog() throws -> ProfileCatalog {
+        try ProfileCatalog.load(directory: repository.appendingPathComponent("profiles").path,
+                                cloudInitDirectory: repository.appendingPathComponent("cloud-init").path)
+    }
+
+    static let machine = Machine(
+        mac: try! MACAddress("52:54:00:12:34:56"), hostname: "node1", profile: nil, role: "server", cluster: nil,
+        ip: try! IPv4Address("10.77.0.11"), state: .booting, instanceID: "i-0123456789abcdef", installToken: String(repeating: "ab", count: 32),
+        labels: ["rack": "r1"], nics: [], createdAt: "", updatedAt: "")
+
+    @Test func theShippedProfilesLoad() throws {
+        let names = try Self.catalog().profiles.keys.sorted()
+        #expect(names == ["debian-12", "local-disk", "ubuntu-24.04"])
+    }
+
+    /// Each shipped profile as shipped, and with its lists filled in as an operator would.
+    static func variants(_ name: String) throws -> [CompiledProfile] {
+        let shipped = try #require(try catalog().profile(name))
+        var variables = shipped.profile.variables
+        variables["ssh_keys"] = .list(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@lab"])
+        if variables["packages"] != nil { variables["packages"] = .list(["htop", "jq"]) }
+        let p = shipped.profile
+        let filled = Profile(name: p.name, description: p.description, kernel: p.kernel, initrds: p.initrds, cmdline: p.cmdline, userData: p.userData,
+                             vendorData: p.vendorData, networkConfig: p.networkConfig, variables: variables)
+        var sources: [String: String] = [:]
+        for file in [p.userData, p.vendorData, p.networkConfig].compactMap({ $0 }) {
+            sources[file] = try String(contentsOf: repository.appendingPathComponent("cloud-init/\(file)"), encoding: .utf8)
+        }
+        return [shipped, try CompiledProfile(filled, sources: sources)]
+    }
+
+    @Test(arguments: ["debian-12", "local-disk", "ubuntu-24.04"])
+    func renderedUserDataPassesCloudInitSchema(profile name: String) throws {
+        for profile in try Self.variants(name) { try validateUserData(profile, name) }
+    }
+
+    private func validateUserData(_ profile: CompiledProfile, _ name: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let userData = try #require(try profile.render(.userData, machine: Self.machine, serverURL: "http://10.77.0.1:8080"))
+        #expect(userData.hasPrefix("#cloud-config\n"))
+        #expect(userData.contains("http://10.77.0.1:8080/cloud-init/52:54:00:12:34:56/phone-home?token=\(Self.machine.installToken)"))
+        let file = dir.appendingPathComponent("user-data")
+        try userData.write(to: file, atomically: true, encoding: .utf8)
+        let result = try validate(file.path)
+        #expect(result.status == 0, "\(name): \(result.output)\n\(userData)")
+        #expect(result.output.contains("Valid cloud-config"), "\(result.output)")
+    }
+
+    @Test func ubuntuCommandLineCarriesTheSeedAndTheISO() throws {
+        let profile = try #require(try Self.catalog().profile("ubuntu-24.04"))
+        let cmdline = try profile.renderCmdline(machine: Self.machine, serverURL: "http://10.77.0.1:8080")
+        #expect(cmdline.contains("ds=nocloud;s=http://10.77.0.1:8080/cloud-init/52:54:00:12:34:56/"))
+        #expect(cmdline.contains("url=http://10.77.0.1:8080/assets/ubuntu-24.04/ubuntu-24.04-live-server-amd64.iso"))
+        #expect(cmdline.contains(" autoinstall "))
+        #expect(!cmdline.contains("\""), "no quotes: the kernel command line has no portable quoting")
+    }
+
+    @Test func aBrokenCloudConfigIsCaughtByTheValidator() throws {
+        // The validator itself must be able to fail, or the test above proves nothing.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml")
+        try "#cloud-config\nusers: 5\nphone_home: {url: 3}\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try validate(file.path).status != 0)
+    }
+
+    private func validate(_ path: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/cloud-init")
+        process.arguments = ["schema", "--config-file", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
