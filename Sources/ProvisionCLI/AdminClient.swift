@@ -34,6 +34,25 @@ public struct AdminClient: Sendable {
         return reply.body
     }
 
+    /// A request whose successful answer is text (rendered payloads), printed as it is.
+    public func callText(_ method: String, _ path: String) throws(CLIError) -> String {
+        guard let url = URL(string: path, relativeTo: server) else { throw CLIError("bad request path \(path)") }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        switch Self.perform(request) {
+        case .failure(let error):
+            throw CLIError("cannot reach provisiond at \(server.absoluteString): \(error.localizedDescription)")
+        case .success(let (status, data)):
+            guard (200..<300).contains(status) else {
+                let message = (try? JSONParser.parse([UInt8](data)))?["error"]?.stringValue ?? "HTTP \(status)"
+                if status == 401 { throw CLIError("401 unauthorized from \(server.absoluteString): \(message)") }
+                throw CLIError("\(message) (HTTP \(status))")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
     public func send(_ method: String, _ path: String, body: JSONValue? = nil) throws(CLIError) -> Reply {
         guard let url = URL(string: path, relativeTo: server) else { throw CLIError("bad request path \(path)") }
         var request = URLRequest(url: url, timeoutInterval: timeout)

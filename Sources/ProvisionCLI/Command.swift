@@ -78,6 +78,20 @@ struct Command: Sendable {
         },
         lifecycle("reimage", "Install the machine again on its next network boot (new instance-id and install token)."),
         lifecycle("retire", "Stop serving the machine anything; its record and timeline stay."),
+        Command(name: "profiles", positionals: [], valued: [], switches: [], summary: "List the boot profiles provisiond loaded.",
+                optionHelp: "") { context throws(CLIError) in
+            try Render.profiles(try context.client.call("GET", "/api/v1/profiles"), json: context.json)
+        },
+        Command(name: "render", positionals: ["MAC", "WHAT"], valued: ["--server-url"], switches: [],
+                summary: "Print exactly what the machine would get now: ipxe, meta-data, user-data, vendor-data or network-config.",
+                optionHelp: "  --server-url URL   the boot plane URL to render with (default: provisiond's)\n") { context throws(CLIError) in
+            let mac = try context.mac()
+            var path = "/api/v1/machines/\(mac)/render/\(context.arguments.positionals[1])"
+            if let server = context.arguments.value("--server-url") {
+                path += "?server=" + (server.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? server)
+            }
+            return try context.client.callText("GET", path)
+        },
         Command(name: "leases", positionals: [], valued: [], switches: [], summary: "List DHCP leases (full DHCP mode).",
                 optionHelp: "") { context throws(CLIError) in
             try Render.leases(try context.client.call("GET", "/api/v1/leases"), json: context.json)

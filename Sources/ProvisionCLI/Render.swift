@@ -37,6 +37,18 @@ enum Render {
         return table.render()
     }
 
+    static func profiles(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
+        let profiles = try expect(value)["profiles"]?.arrayValue ?? []
+        if json { return JSONValue.array(profiles).encoded(pretty: true) + "\n" }
+        var table = TextTable(["NAME", "KERNEL", "USER-DATA", "DESCRIPTION"])
+        for profile in profiles {
+            let description = profile["description"]?.stringValue ?? ""
+            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["userData"]),
+                       description.count > 60 ? String(description.prefix(57)) + "..." : description])
+        }
+        return table.render()
+    }
+
     static func leases(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
         let leases = try expect(value)["leases"]?.arrayValue ?? []
         if json { return JSONValue.array(leases).encoded(pretty: true) + "\n" }

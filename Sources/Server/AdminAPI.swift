@@ -1,3 +1,4 @@
+import Boot
 import Inventory
 import Wire
 
@@ -5,6 +6,10 @@ import Wire
 struct AdminAPI: Sendable {
     let inventory: Inventory
     let token: AdminToken
+    /// For `/api/v1/profiles` and `/api/v1/machines/{mac}/render/...`.
+    var boot: BootPlane?
+    /// The boot plane URL previews use: `--server-url`, else the HTTP listen address.
+    var previewServerURL = "http://127.0.0.1:8080"
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -35,6 +40,11 @@ struct AdminAPI: Sendable {
 
     private func route(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if parts.count == 3, parts[2] == "profiles" {
+            guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
+            let profiles = (boot?.profiles.profiles.values.map(\.profile) ?? []).sorted { $0.name < $1.name }
+            return .json(200, .object([("profiles", .array(profiles.map(MachineJSON.profile)))]))
+        }
         if parts.count == 3, parts[2] == "leases" {
             guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
             let leases = try inventoryCall { () throws(InventoryError) in try inventory.leases() }
@@ -67,6 +77,7 @@ struct AdminAPI: Sendable {
         case (5, "POST", "reimage"): return try operate(.reimage, mac, request)
         case (5, "POST", "retire"): return try operate(.retire, mac, request)
         case (5, _, "adopt"), (5, _, "reimage"), (5, _, "retire"): return methodNotAllowed(["POST"])
+        case (6, "GET", "render"): return try render(mac, parts[5], server: request.queryValue("server") ?? previewServerURL)
         default: throw APIError(404, "no such endpoint: \(request.path)")
         }
     }
@@ -142,6 +153,33 @@ struct AdminAPI: Sendable {
             try inventory.apply(event, to: mac, source: "api", detail: reason)
         }
         return .json(200, MachineJSON.machine(machine))
+    }
+
+    /// Exactly what the machine would be served now (`provisionctl render`), with no side effect.
+    private func render(_ mac: MACAddress, _ what: String, server: String) throws(APIError) -> HTTPResponse {
+        guard let boot else { throw APIError(404, "rendering is not available") }
+        let text: String?
+        do {
+            if what == "ipxe" {
+                text = try boot.preview(mac, server: server)
+            } else if what == "meta-data" {
+                let machine = try inventoryCall { () throws(InventoryError) in try inventory.machine(mac) }
+                text = machine.map(CloudInitEndpoint.metaDataText)
+            } else if let payload = CompiledProfile.Payload(rawValue: what) {
+                guard let machine = try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) else {
+                    throw APIError(InventoryError.notFound(mac))
+                }
+                text = try boot.cloudInit.preview(payload, machine, server: server)
+            } else {
+                throw APIError(400, "cannot render \"\(what)\" (ipxe, meta-data, user-data, vendor-data, network-config)")
+            }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(422, "\(error)")
+        }
+        guard let text else { throw APIError(404, "\(mac) has no \(what) to render") }
+        return HTTPResponse(status: 200, contentType: "text/plain; charset=utf-8", body: text)
     }
 
     private static let specFields: Set<String> = ["hostname", "profile", "role", "cluster", "ip", "labels", "nics"]

@@ -46,57 +46,71 @@ struct BootPlane: Sendable {
         return response
     }
 
-    /// Decides, records what the decision implies (a discovery, the move to booting), and
-    /// returns what to render.
+    /// What a machine would be served, with no side effects: the decision for its state, the
+    /// profile to install, and why an install is refused if it is.
+    func plan(_ machine: Machine?) -> (decision: BootDecision, profile: CompiledProfile?, refusal: String?) {
+        let state = machine.flatMap { $0.state == .discovered ? nil : $0.state }
+        let decision = BootPolicy.decide(state: state, discovery: discovery)
+        guard case .install = decision, let machine else { return (decision, nil, nil) }
+        let profileName = machine.profile ?? ""
+        guard let profile = profiles.profile(profileName) else {
+            let reason = "profile \"\(profileName)\" does not exist in \(profiles.directory)"
+            return (.localDisk(reason: reason), nil, reason)
+        }
+        // A profile without a kernel never installs from the network: its machines boot their
+        // own disk, and their cloud-init talks to us from there.
+        guard profile.profile.kernel != nil else { return (.localDisk(reason: "profile \(profileName) boots the local disk"), nil, nil) }
+        return (decision, profile, nil)
+    }
+
+    /// The script `mac` would get now, without recording anything (`provisionctl render`).
+    func preview(_ mac: MACAddress, server: String) throws -> String {
+        let machine = try inventory.machine(mac)
+        let planned = plan(machine)
+        return try scriptText(planned.decision, machine, planned.profile, mac: mac, server: server)
+    }
+
+    /// Decides, records what the decision implies (a discovery, a refusal, the move to booting),
+    /// and returns what to render.
     private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> (BootDecision, Machine?, CompiledProfile?) {
         var machine = try inventory.machine(mac)
         if machine == nil {
             machine = try inventory.discover(mac, source: "http", detail: "requested a boot script")
             log.info("discovered", ["mac": mac.description, "via": "http"])
         }
-        guard let current = machine else { throw .notFound(mac) }
-        let unknown = current.state == .discovered
-        var decision = BootPolicy.decide(state: unknown ? nil : current.state, discovery: discovery)
-        guard case .install(let event) = decision else { return (decision, current, nil) }
-        let profileName = current.profile ?? ""
-        guard let profile = profiles.profile(profileName) else {
-            let reason = "profile \"\(profileName)\" does not exist in \(profiles.directory)"
-            try inventory.record("boot-refused", for: mac, source: "http", detail: reason)
-            log.warning("boot-refused", ["mac": mac.description, "reason": reason])
-            decision = .localDisk(reason: reason)
-            return (decision, current, nil)
+        guard var current = machine else { throw .notFound(mac) }
+        let planned = plan(current)
+        if let refusal = planned.refusal {
+            try inventory.record("boot-refused", for: mac, source: "http", detail: refusal)
+            log.warning("boot-refused", ["mac": mac.description, "reason": refusal])
         }
-        guard profile.profile.kernel != nil else {
-            // A profile without a kernel never installs from the network: its machines boot
-            // their own disk, and their cloud-init talks to us from there.
-            return (.localDisk(reason: "profile \(profileName) boots the local disk"), current, nil)
+        if case .install(let event?) = planned.decision, let profile = planned.profile {
+            current = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
+            log.info("transition", ["mac": mac.description, "event": event.rawValue, "to": current.state.rawValue])
         }
-        var updated = current
-        if let event {
-            updated = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
-            log.info("transition", ["mac": mac.description, "event": event.rawValue, "to": updated.state.rawValue])
-        }
-        return (decision, updated, profile)
+        return (planned.decision, current, planned.profile)
     }
 
     private func script(_ decided: (BootDecision, Machine?, CompiledProfile?), mac: MACAddress, server: String) -> HTTPResponse {
         let text: String
-        switch decided {
-        case (.install, let machine?, let profile?):
-            do {
-                let cmdline = try profile.renderCmdline(machine: machine, serverURL: server)
-                text = IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
-            } catch {
-                log.error("cmdline-render-failed", ["mac": mac.description, "error": error.description])
-                return .error(500, error.description)
-            }
-        case (.hold(let reason), _, _): text = IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
-        case (.localDisk(let reason), _, _): text = IPXEScript.localDisk(mac: mac, reason: reason)
-        default: text = IPXEScript.localDisk(mac: mac, reason: "no install is possible")
+        do { text = try scriptText(decided.0, decided.1, decided.2, mac: mac, server: server) } catch {
+            log.error("cmdline-render-failed", ["mac": mac.description, "error": "\(error)"])
+            return .error(500, "\(error)")
         }
         var response = HTTPResponse(status: 200, contentType: "text/plain; charset=utf-8", body: text)
         response.headers.add("Cache-Control", "no-store")
         return response
     }
 
+    private func scriptText(_ decision: BootDecision, _ machine: Machine?, _ profile: CompiledProfile?, mac: MACAddress,
+                            server: String) throws(TemplateError) -> String {
+        switch (decision, machine, profile) {
+        case (.install, let machine?, let profile?):
+            let cmdline = try profile.renderCmdline(machine: machine, serverURL: server)
+            return IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
+        case (.hold(let reason), _, _): return IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
+        case (.localDisk(let reason), _, _): return IPXEScript.localDisk(mac: mac, reason: reason)
+        default: return IPXEScript.localDisk(mac: mac, reason: "no install is possible")
+        }
+    }
 }

@@ -44,32 +44,41 @@ struct CloudInitEndpoint: Sendable {
     /// Always served: the instance-id (new on every reimage, so cloud-init runs again) and the
     /// host name.
     private func metaData(_ machine: Machine) -> HTTPResponse {
+        HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: Self.metaDataText(machine))
+    }
+
+    static func metaDataText(_ machine: Machine) -> String {
         var text = "instance-id: \(machine.instanceID)\n"
         if let hostname = machine.hostname { text += "local-hostname: \(hostname)\n" }
-        return HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: text)
+        return text
     }
 
     /// user-data, vendor-data and network-config rendered from the machine's profile. The first
     /// user-data fetch of a pending install moves the machine to `installing`.
-    private func serve(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(InventoryError) -> HTTPResponse {
-        guard let name = machine.profile, let profile = profiles.profile(name) else {
-            return .error(404, "\(machine.mac) has no profile with cloud-init data (profile \(machine.profile ?? "none"))")
+    /// A payload's text for `machine`, with no side effects; nil when it has none to serve.
+    func preview(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(TemplateError) -> String? {
+        guard let profile = machine.profile.flatMap(profiles.profile) else { return nil }
+        if let text = try profile.render(payload, machine: machine, serverURL: server) { return text }
+        // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
+        switch payload {
+        case .userData: return "#cloud-config\n{}\n"
+        case .vendorData: return ""
+        case .networkConfig: return nil
         }
+    }
+
+    private func serve(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(InventoryError) -> HTTPResponse {
         let text: String?
-        do { text = try profile.render(payload, machine: machine, serverURL: server) } catch {
+        do { text = try preview(payload, machine, server: server) } catch {
             try inventory.record("render-failed", for: machine.mac, source: "http", detail: error.description)
             log.error("render-failed", ["mac": machine.mac.description, "payload": payload.rawValue, "error": error.description])
             return .error(500, error.description)
         }
         guard let text else {
-            // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
-            switch payload {
-            case .userData: return Self.yaml("#cloud-config\n{}\n")
-            case .vendorData: return Self.yaml("")
-            case .networkConfig: return .error(404, "profile \(name) has no network-config")
-            }
+            return .error(404, "\(payload.rawValue) for \(machine.mac): profile \(machine.profile ?? "none") has none")
         }
         if payload == .userData, machine.state == .registered || machine.state == .booting {
+            let name = machine.profile ?? ""
             let updated = try inventory.apply(.fetchUserData, to: machine.mac, source: "http", detail: "profile=\(name)")
             log.info("transition", ["mac": machine.mac.description, "event": "fetch-user-data", "to": updated.state.rawValue])
         }

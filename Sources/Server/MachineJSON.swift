@@ -1,3 +1,4 @@
+import Boot
 import Inventory
 import Wire
 
@@ -33,6 +34,20 @@ enum MachineJSON {
             ("remoteId", optional(sighting.remoteID)),
             ("firstSeen", .string(sighting.firstSeen)),
             ("lastSeen", .string(sighting.lastSeen)),
+        ])
+    }
+
+    static func profile(_ profile: Profile) -> JSONValue {
+        .object([
+            ("name", .string(profile.name)),
+            ("description", .string(profile.description)),
+            ("kernel", optional(profile.kernel)),
+            ("initrd", .array(profile.initrds.map(JSONValue.string))),
+            ("cmdline", .string(profile.cmdline)),
+            ("userData", optional(profile.userData)),
+            ("vendorData", optional(profile.vendorData)),
+            ("networkConfig", optional(profile.networkConfig)),
+            ("variables", .array(profile.variables.keys.sorted().map(JSONValue.string))),
         ])
     }
 

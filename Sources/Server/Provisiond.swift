@@ -33,7 +33,6 @@ public final class Provisiond: @unchecked Sendable {
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
-        let admin = AdminAPI(inventory: inventory, token: token)
         let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
@@ -45,6 +44,8 @@ public final class Provisiond: @unchecked Sendable {
                              log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
+        let admin = AdminAPI(inventory: inventory, token: token, boot: boot,
+                             previewServerURL: config.serverURL ?? Self.reachableURL(http.address))
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
@@ -53,6 +54,14 @@ public final class Provisiond: @unchecked Sendable {
         } else {
             dhcp = nil
         }
+    }
+
+    /// How machines would reach an HTTP address: itself, or for a wildcard listener this host's
+    /// first non-loopback IPv4 address.
+    private static func reachableURL(_ address: SocketAddress) -> String {
+        let unspecified = address.hostText == "0.0.0.0" || address.hostText == "::"
+        guard unspecified, let host = InterfaceAddresses.firstNonLoopbackIPv4() else { return "http://\(address)" }
+        return "http://\(host):\(address.port)"
     }
 
     private static func tftpService(_ config: ServerConfig, _ log: Logger) throws(StartupError) -> TFTPService? {

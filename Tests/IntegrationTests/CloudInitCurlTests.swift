@@ -102,6 +102,31 @@ import Wire
         server.stop()
     }
 
+    @Test func provisionctlListsProfilesAndRendersWithoutSideEffects() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try serverWithProfile(dir)
+        let mac = "52:54:00:00:30:02"
+        #expect(try server.ctl(["register", mac, "--hostname", "web2", "--profile", "test"]).status == 0)
+        let profiles = try server.ctl(["profiles"])
+        #expect(profiles.stdout.split(separator: "\n").count == 2 && profiles.stdout.contains("test  "), "\(profiles.stdout)")
+
+        let ipxe = try server.ctl(["render", mac, "ipxe", "--server-url", "http://10.77.0.1:8080"])
+        #expect(ipxe.status == 0, "\(ipxe.stderr)")
+        #expect(ipxe.stdout.contains("kernel http://10.77.0.1:8080/assets/k/linux initrd=initrd.gz console=ttyS0 ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/"))
+        let userData = try server.ctl(["render", mac, "user-data", "--server-url", "http://10.77.0.1:8080"])
+        #expect(userData.stdout.hasPrefix("#cloud-config\nhostname: \"web2\"\n"))
+        #expect(try server.ctl(["render", mac, "meta-data"]).stdout.contains("local-hostname: web2"))
+        // Rendering is a preview: the machine is still registered, its timeline unchanged.
+        #expect(try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)["state"] == .string("registered"))
+        #expect((try JSONParser.parse(try server.ctl(["events", mac, "--json"]).stdout).arrayValue ?? []).count == 1)
+
+        let bad = try server.ctl(["render", mac, "kernel"])
+        #expect(bad.status == 1 && bad.stderr.contains("cannot render \"kernel\""))
+        #expect(try server.ctl(["render", mac, "network-config"]).stderr.contains("has no network-config"))
+        server.stop()
+    }
+
     @Test func brokenTemplatesStopTheServerWithTheFileAndLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
