@@ -1,3 +1,5 @@
+import Wire
+
 /// How a substitution is escaped for the document it lands in. `Template.render` applies this to
 /// every `{{ }}` whose filters do not end in an escaping filter of their own (`yaml`, `cmdline`,
 /// `json`, `raw`).
@@ -36,35 +38,20 @@ extension TemplateEscaping {
         return quoted + "\""
     }
 
-    /// `text` as a JSON string literal (RFC 8259 §7); U+2028 and U+2029 escaped as well.
-    public static func quoteJSON(_ text: String) -> String {
-        var quoted = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            case "\u{8}": quoted += "\\b"
-            case "\u{C}": quoted += "\\f"
-            case "\u{2028}", "\u{2029}": quoted += "\\u" + hex(scalar.value, digits: 4)
-            default:
-                if scalar.value < 0x20 { quoted += "\\u" + hex(scalar.value, digits: 4) } else { quoted.unicodeScalars.append(scalar) }
-            }
-        }
-        return quoted + "\""
-    }
+    /// `text` as a JSON string literal (Wire's JSON writer: RFC 8259 §7, U+2028 and U+2029
+    /// escaped as well).
+    public static func quoteJSON(_ text: String) -> String { JSONValue.string(text).encoded() }
 
     /// Any value as JSON: strings as literals, bools as `true`/`false`, lists as arrays and maps
     /// as objects with sorted keys, all compact.
-    static func json(_ value: TemplateValue) -> String {
+    static func json(_ value: TemplateValue) -> String { jsonValue(value).encoded() }
+
+    private static func jsonValue(_ value: TemplateValue) -> JSONValue {
         switch value {
-        case .string(let text): quoteJSON(text)
-        case .bool(let flag): flag ? "true" : "false"
-        case .list(let items): "[" + items.map(json).joined(separator: ",") + "]"
-        case .map(let members):
-            "{" + members.keys.sorted().map { quoteJSON($0) + ":" + json(members[$0] ?? .string("")) }.joined(separator: ",") + "}"
+        case .string(let text): .string(text)
+        case .bool(let flag): .bool(flag)
+        case .list(let items): .array(items.map(jsonValue))
+        case .map(let members): .object(members.keys.sorted().map { ($0, jsonValue(members[$0] ?? .string(""))) })
         }
     }
 

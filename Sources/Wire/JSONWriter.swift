@@ -37,7 +37,8 @@ extension JSONValue {
         }
     }
 
-    /// RFC 8259 §7: quote, backslash and control characters escaped; everything else as UTF-8.
+    /// RFC 8259 §7: quote, backslash and control characters escaped; U+2028 and U+2029 too, so
+    /// the text is also safe inside JavaScript; everything else as UTF-8.
     private static func writeString(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
@@ -47,9 +48,11 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
+                if scalar.value < 0x20 || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                    let hex = String(scalar.value, radix: 16, uppercase: true)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
                     out.unicodeScalars.append(scalar)
