@@ -10,6 +10,7 @@ public final class TCPListener: @unchecked Sendable {
     private let source: DispatchSourceRead
     // Touched only on `queue`.
     private var paused = false
+    private var started = false
 
     public init(address: SocketAddress, backlog: Int32 = 1024, onAccept: @escaping @Sendable (TCPConnection) -> Void) throws(NetError) {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -38,7 +39,23 @@ public final class TCPListener: @unchecked Sendable {
         source.setCancelHandler { Glibc.close(fd) }
     }
 
-    public func start() { source.resume() }
+    public func start() {
+        queue.sync {
+            started = true
+            source.resume()
+        }
+    }
+
+    /// A listener made but never started (startup failed further on) still owns an inactive
+    /// source: Dispatch traps when one is released without being resumed, so resume it here,
+    /// with no handler, and cancel it, which closes the socket.
+    deinit {
+        if !started {
+            source.setEventHandler(handler: nil)
+            source.resume()
+        }
+        source.cancel()
+    }
 
     /// Stops accepting; connections already accepted carry on.
     public func close() {
