@@ -7,6 +7,10 @@ public struct LeaseTable: Sendable {
     private(set) public var leases: [UInt32: Lease] = [:]
     private var byClient: [String: UInt32] = [:]
     private var offers: [UInt32: Offer] = [:]
+    /// The address last offered to each client: a lookup, not a scan of every offer, on each
+    /// DISCOVER (tens of thousands are outstanding under load).
+    private var offerOfClient: [String: UInt32] = [:]
+    private var offersSinceSweep = 0
     private var cursors: [UInt32: UInt32] = [:]
 
     struct Offer: Sendable {
@@ -60,9 +64,8 @@ public struct LeaseTable: Sendable {
         if let previous = byClient[client].map(IPv4Address.init(rawValue:)), usable(previous) { return previous }
         // A repeated DISCOVER (clients retransmit, PXE ROMs collect offers) gets the same offer,
         // not a fresh address each time that would drain the pool.
-        if let offered = offers.first(where: { $0.value.client == client && $0.value.expires > now })
-            .map({ IPv4Address(rawValue: $0.key) }), usable(offered) {
-            return offered
+        if let raw = offerOfClient[client], isOffered(IPv4Address(rawValue: raw), to: client, now: now), usable(IPv4Address(rawValue: raw)) {
+            return IPv4Address(rawValue: raw)
         }
         if let requested, usable(requested) { return requested }
         let size = subnet.range.count
@@ -88,6 +91,14 @@ public struct LeaseTable: Sendable {
 
     public mutating func offer(_ address: IPv4Address, to client: String, now: Int) {
         offers[address.rawValue] = Offer(client: client, expires: now + Self.offerSeconds)
+        offerOfClient[client] = address.rawValue
+        // Offers nobody took would pile up: sweep the lapsed ones now and then.
+        offersSinceSweep += 1
+        if offersSinceSweep >= 4096 {
+            offersSinceSweep = 0
+            offers = offers.filter { $0.value.expires > now }
+            offerOfClient = offerOfClient.filter { offers[$0.value]?.client == $0.key }
+        }
     }
 
     /// Whether `address` was offered to `client` and the offer still stands.
@@ -97,7 +108,7 @@ public struct LeaseTable: Sendable {
     }
 
     public mutating func withdrawOffers(to client: String) {
-        offers = offers.filter { $0.value.client != client }
+        if let raw = offerOfClient.removeValue(forKey: client), offers[raw]?.client == client { offers[raw] = nil }
     }
 
     /// Binds `address` to the client; returns the leases to persist before answering: the new
@@ -105,6 +116,7 @@ public struct LeaseTable: Sendable {
     public mutating func bind(_ address: IPv4Address, client: String, mac: MACAddress, clientID: [UInt8]?, hostname: String?,
                               now: Int, seconds: Int) -> [Lease] {
         offers[address.rawValue] = nil
+        offerOfClient[client] = nil
         var changed: [Lease] = []
         if let previous = byClient[client], previous != address.rawValue, var old = leases[previous], old.state == .bound {
             old.state = .released
