@@ -18,15 +18,19 @@ extension Inventory {
         }
     }
 
-    /// Writes a lease (replacing the address's previous one) before the server answers with it.
-    public func saveLease(_ lease: Lease) throws(InventoryError) {
+    /// Writes leases (each replacing its address's previous one) in one transaction, before the
+    /// server answers with them.
+    public func saveLeases(_ leases: [Lease]) throws(InventoryError) {
         try write { database throws(InventoryError) in
-            try database.statement("""
-                INSERT INTO leases (ip, mac, client_id, hostname, state, expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, client_id = excluded.client_id, hostname = excluded.hostname,
-                    state = excluded.state, expires_at = excluded.expires_at, updated_at = excluded.updated_at
-                """).bind(.text(lease.ip.description), .text(lease.mac.description), SQLValue(lease.clientID), SQLValue(lease.hostname),
-                          .text(lease.state.rawValue), .integer(Int64(lease.expires)), .text(Timestamp.now())).run()
+            let now = Timestamp.now()
+            for lease in leases {
+                try database.statement("""
+                    INSERT INTO leases (ip, mac, client_id, hostname, state, expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                    ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, client_id = excluded.client_id, hostname = excluded.hostname,
+                        state = excluded.state, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+                    """).bind(.text(lease.ip.description), .text(lease.mac.description), SQLValue(lease.clientID), SQLValue(lease.hostname),
+                              .text(lease.state.rawValue), .integer(Int64(lease.expires)), .text(now)).run()
+            }
         }
     }
 

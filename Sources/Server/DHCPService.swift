@@ -57,25 +57,58 @@ public final class DHCPService: @unchecked Sendable {
 
     public func stop() { stopped.withLock { $0 = true } }
 
+    /// One decided request waiting for its leases to reach the disk before its reply goes out.
+    private struct Decided {
+        let mac: MACAddress
+        let type: String
+        let outcome: DHCPOutcome
+        let socket: UDPSocket
+        let datagram: UDPSocket.Datagram
+    }
+
+    /// Most requests decided before their leases are committed together.
+    private static let batchLimit = 64
+
     private func serve() {
+        for (socket, _) in sockets { socket.setNonBlocking() }
         while !stopped.withLock({ $0 }) {
+            var batch: [Decided] = []
             for index in UDPSocket.waitReadable(sockets.map(\.socket), milliseconds: 250) {
                 let (socket, port) = sockets[index]
-                guard let datagram = socket.receive() else { continue }
-                handle(datagram, socket: socket, port: port)
+                while batch.count < Self.batchLimit, let datagram = socket.receive() {
+                    if let decided = decide(datagram, socket: socket, port: port) { batch.append(decided) }
+                }
             }
+            finish(batch)
         }
     }
 
-    private func handle(_ datagram: UDPSocket.Datagram, socket: UDPSocket, port: UInt16) {
+    /// Commits the leases of every request in `batch` in one transaction (one fsync for a burst
+    /// of REQUESTs), then sends the replies: a lease is on disk before its client hears of it
+    /// (RFC 2131 §4.3.1: the server must not forget an address it has ACKed).
+    private func finish(_ batch: [Decided]) {
+        let leases = batch.flatMap(\.outcome.leases)
+        var committed = true
+        if !leases.isEmpty {
+            do { try inventory.saveLeases(leases) } catch {
+                committed = false
+                log.error("dhcp-leases-not-saved", ["count": String(leases.count), "error": error.description])
+            }
+        }
+        for decided in batch where committed || decided.outcome.leases.isEmpty {
+            report(decided)
+        }
+    }
+
+    private func decide(_ datagram: UDPSocket.Datagram, socket: UDPSocket, port: UInt16) -> Decided? {
         let request: DHCPPacket
         do { request = try DHCPPacket.decode(datagram.bytes) } catch {
             countMalformed(error.description, from: datagram.source)
-            return
+            return nil
         }
         guard let mac = request.clientMAC, case .v4(let localRaw)? = datagram.local, case .v4(let sourceRaw) = datagram.source.host else {
             countMalformed("no client MAC or local address", from: datagram.source)
-            return
+            return nil
         }
         let now = Int(Date().timeIntervalSince1970)
         let machine: KnownMachine?
@@ -84,22 +117,19 @@ public final class DHCPService: @unchecked Sendable {
             machine = try inventory.machine(mac).map { KnownMachine(state: $0.state, reservedAddress: $0.ip) }
         } catch {
             log.error("dhcp-inventory-failed", ["mac": mac.description, "error": error.description])
-            return
+            return nil
         }
         let context = DHCPRequestContext(serverAddress: IPv4Address(rawValue: UInt32(bigEndian: localRaw)), port: port,
                                          source: (IPv4Address(rawValue: UInt32(bigEndian: sourceRaw)), datagram.source.port),
                                          now: now, machine: machine)
         let inventory = inventory
         let outcome = policy.handle(request, context) { address in (try? inventory.machineHolding(address)) ?? nil }
-        // A lease is on disk before the client hears of it (RFC 2131 §4.3.1: the server must not
-        // forget an address it has ACKed).
-        for lease in outcome.leases {
-            do { try inventory.saveLease(lease) } catch {
-                log.error("dhcp-lease-not-saved", ["mac": mac.description, "ip": lease.ip.description, "error": error.description])
-                return
-            }
-        }
         let type = request.options.messageType.map { "\($0)" } ?? "?"
+        return Decided(mac: mac, type: type, outcome: outcome, socket: socket, datagram: datagram)
+    }
+
+    private func report(_ decided: Decided) {
+        let (mac, type, outcome) = (decided.mac, decided.type, decided.outcome)
         guard let reply = outcome.reply else {
             // A release or decline changes a lease without an answer: worth a line; silence
             // towards clients that are not ours is not.
@@ -107,7 +137,7 @@ public final class DHCPService: @unchecked Sendable {
                     [("mac", mac.description), ("type", type), ("why", outcome.note ?? "-")])
             return
         }
-        send(reply, socket: socket, datagram: datagram)
+        send(reply, socket: decided.socket, datagram: decided.datagram)
         log.info("dhcp", ["mac": mac.description, "type": type, "reply": reply.packet.options.messageType.map { "\($0)" } ?? "?",
                           "ip": reply.packet.yiaddr.rawValue == 0 ? "-" : reply.packet.yiaddr.description,
                           "file": reply.packet.file.isEmpty ? "-" : reply.packet.file, "to": describe(reply.destination),
