@@ -27,7 +27,9 @@ asset_mib=256
 mac=52:54:00:be:9c:01
 started=$SECONDS
 
-log() { printf '==> %s\n' "$*" >&2; }
+script=boot-plane.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 failed() { # line command
   echo "boot-plane.sh: failed at line $1: $2" >&2
   [[ -s ${tmp:-/nonexistent}/provisiond.log ]] && { echo "provisiond's log:" >&2; tail -n 20 "$tmp/provisiond.log" >&2; }
@@ -74,14 +76,7 @@ else
 fi
 
 # PROVISIOND_BIN_DIR (as in scripts/test) benchmarks binaries already built there.
-if [[ -z ${PROVISIOND_BIN_DIR:-} ]]; then
-  if ! build=$(swift build -c release 2>&1); then
-    echo "$build" | tail -n 30 >&2
-    echo "boot-plane.sh: swift build -c release failed" >&2
-    exit 1
-  fi
-  PROVISIOND_BIN_DIR="$(swift build -c release --show-bin-path)"
-fi
+release_binaries
 bin=$PROVISIOND_BIN_DIR
 
 # --- workspace, processes, cleanup ---------------------------------------------------------
@@ -90,14 +85,6 @@ tmp=$(mktemp -d /tmp/provisiond-boot-bench.XXXXXX)
 if [[ -d /dev/shm && -w /dev/shm ]]; then scratch=$(mktemp -d /dev/shm/provisiond-boot-bench.XXXXXX); else scratch="$tmp/out"; mkdir "$scratch"; fi
 pids=()          # servers
 client_pids=()   # concurrent clients of the round in progress
-alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $state != Z* ]]; }
-stop_pid() {
-  local pid=$1
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   # Runs to the end whatever fails or arrives meanwhile.
   set +e

@@ -35,7 +35,9 @@ pool_first=10.77.1.0
 pool_last=10.77.255.254
 started=$SECONDS
 
-log() { printf '==> %s\n' "$*" >&2; }
+script=dhcp.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 failed() { # line command
   echo "dhcp.sh: failed at line $1: $2" >&2
   return 0
@@ -87,14 +89,7 @@ host_before=$(host_dhcp_servers)
 
 bin_note="release build of this tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- Sources 2>/dev/null || echo ' with uncommitted changes in Sources')"
 [[ -n ${PROVISIOND_BIN_DIR:-} ]] && bin_note="binaries from PROVISIOND_BIN_DIR=$PROVISIOND_BIN_DIR"
-if [[ -z ${PROVISIOND_BIN_DIR:-} ]]; then
-  if ! build=$(swift build -c release 2>&1); then
-    echo "$build" | tail -n 30 >&2
-    echo "dhcp.sh: swift build -c release failed" >&2
-    exit 1
-  fi
-  PROVISIOND_BIN_DIR="$(swift build -c release --show-bin-path)"
-fi
+release_binaries
 bin=$PROVISIOND_BIN_DIR
 
 # --- namespaces, processes, cleanup ---------------------------------------------------------
@@ -117,15 +112,6 @@ done
 
 tmp=$(mktemp -d /tmp/provisiond-dhcp-bench.XXXXXX)
 server_pid=""; client_pid=""
-alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $state != Z* ]]; }
-stop_pid() {
-  local pid=$1
-  [[ $pid ]] || return 0
-  kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   # Runs to the end whatever fails or arrives meanwhile.
   set +e
