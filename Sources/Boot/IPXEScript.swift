@@ -29,9 +29,12 @@ public enum IPXEScript {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Leave iPXE so the firmware boots the next device: the local disk.
+    /// Leave iPXE so the firmware boots the next device: the local disk. `exit 1`, not `exit`:
+    /// UEFI firmware that sees a boot option return success stops and shows its menu (UEFI
+    /// 2.x §3.1.1; OVMF does), while a failure makes it try the next boot option. BIOS boots
+    /// the next device either way.
     public static func localDisk(mac: MACAddress, reason: String) -> String {
-        "#!ipxe\necho provisiond: \(mac) \(reason): booting the local disk\nexit\n"
+        "#!ipxe\necho provisiond: \(mac) \(reason): booting the local disk\nexit 1\n"
     }
 
     /// Wait, then ask the boot plane again.

@@ -22,7 +22,7 @@ import Wire
 
     @Test func localDiskExits() {
         let script = IPXEScript.localDisk(mac: machine.mac, reason: "installed")
-        #expect(script == "#!ipxe\necho provisiond: 52:54:00:12:34:56 installed: booting the local disk\nexit\n")
+        #expect(script == "#!ipxe\necho provisiond: 52:54:00:12:34:56 installed: booting the local disk\nexit 1\n")
     }
 
     @Test func holdAsksAgain() {

@@ -40,11 +40,11 @@ import Wire
         // Retired (and so every state past an install): the local disk.
         #expect(try server.ctl(["retire", "52:54:00:00:10:01"]).status == 0)
         let local = try script(server, "/boot.ipxe?mac=5254.0000.1001")
-        #expect(local == "#!ipxe\necho provisiond: 52:54:00:00:10:01 retired: booting the local disk\nexit\n")
+        #expect(local == "#!ipxe\necho provisiond: 52:54:00:00:10:01 retired: booting the local disk\nexit 1\n")
 
         // Unknown: recorded as discovered, and (discovery ignore) sent to its local disk.
         let unknown = try script(server, "/boot.ipxe?mac=52:54:00:00:10:99")
-        #expect(unknown.contains("not registered") && unknown.hasSuffix("exit\n"))
+        #expect(unknown.contains("not registered") && unknown.hasSuffix("exit 1\n"))
         let discovered = try JSONParser.parse(try server.ctl(["list", "--state", "discovered", "--json"]).stdout).arrayValue ?? []
         #expect(discovered.map { $0["mac"]?.stringValue ?? "" } == ["52:54:00:00:10:99"])
 

@@ -90,7 +90,7 @@ import Wire
         #expect(events.last?["detail"] == .string("instance_id=i-1 hostname=web1"))
 
         // Installed: the next boot gets the local disk. Reimage: a new instance-id, the old token stops working.
-        #expect(try get(server, "/boot.ipxe?mac=\(mac)").1.hasSuffix("exit\n"))
+        #expect(try get(server, "/boot.ipxe?mac=\(mac)").1.hasSuffix("exit 1\n"))
         #expect(try server.ctl(["reimage", mac]).status == 0)
         #expect(try get(server, "/cloud-init/\(mac)/meta-data").1 != metaData)
         _ = try get(server, "/cloud-init/\(mac)/user-data")
