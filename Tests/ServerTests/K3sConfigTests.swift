@@ -98,18 +98,9 @@ struct K3sConfigTests {
 
     /// YAML → JSON with python3's yaml (safe_load), keys sorted.
     private func parseYAML(_ text: String) throws -> JSONValue {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin), sort_keys=True))"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(text.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "not YAML: \(text)")
-        return try JSONParser.parse(Array(output))
+        let result = try runProgram("/usr/bin/python3", ["-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin), sort_keys=True))"],
+                                    input: text)
+        try #require(result.status == 0, "not YAML: \(text)")
+        return try JSONParser.parse(Array(result.output.utf8))
     }
 }

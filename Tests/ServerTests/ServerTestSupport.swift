@@ -85,3 +85,21 @@ func loadedConfig(_ arguments: [String]) throws -> ServerConfig {
 func loadFailure(_ arguments: [String]) -> String {
     #expect(throws: StartupError.self) { try ConfigLoader.load(arguments: arguments) }?.description ?? ""
 }
+
+/// Runs a program to its end with `input` on stdin; returns its status and stdout (with stderr
+/// when `mergingErrors`).
+func runProgram(_ path: String, _ arguments: [String], input: String = "", mergingErrors: Bool = false) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let stdin = Pipe(), stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    if mergingErrors { process.standardError = stdout }
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
