@@ -21,13 +21,13 @@ struct CloudInitEndpoint: Sendable {
             guard let machine = try inventory.machine(mac) else { return .error(404, "no machine with MAC \(mac)") }
             switch (request.method, parts[1]) {
             case ("GET", "meta-data"), ("HEAD", "meta-data"): response = metaData(machine)
+            case ("GET", "k3s-config"), ("HEAD", "k3s-config"): response = try K3sConfigResponder(inventory: inventory, log: log).respond(machine, request)
             case ("GET", let name), ("HEAD", let name):
                 guard let payload = CompiledProfile.Payload(rawValue: name) else {
                     response = .error(404, "no such cloud-init resource: \(name)")
                     break
                 }
                 response = try serve(payload, machine, server: context.serverURL(override: serverURL))
-            case ("GET", "k3s-config"), ("HEAD", "k3s-config"): response = try K3sConfigResponder(inventory: inventory, log: log).respond(machine, request)
             case ("POST", "phone-home"): response = try report(.phoneHome, machine, request)
             case ("POST", "failed"): response = try report(.installFailed, machine, request)
             case (_, "meta-data"): response = .error(405, "meta-data is fetched with GET")

@@ -1,0 +1,115 @@
+import Foundation
+import Inventory
+import Testing
+import Wire
+
+/// A k3s server and agent join their cluster through provisiond with the shipped profiles'
+/// user-data and join script, run for real (Support/k3s_member.sh: write_files and runcmd as
+/// cloud-init applies them, in a private mount namespace). Only k3s itself is a test double
+/// (the air-gapped `k3s` binary and `install.sh` served from provisiond's assets, and the
+/// agent's `systemctl`): it cannot run here. The agent starts first and must wait for the server.
+@Suite(.timeLimit(.minutes(3))) struct K3sJoinTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let member = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/k3s_member.sh").path
+
+    /// What the k3s installer's double records: the config and drop-ins it found, its environment.
+    static let installDouble = """
+        #!/bin/sh
+        set -e
+        cp /etc/rancher/k3s/config.yaml "$RESULT_DIR/config.yaml"
+        ls /etc/rancher/k3s/config.yaml.d > "$RESULT_DIR/drop-ins" 2>/dev/null || true
+        env | grep '^INSTALL_K3S_' | sort > "$RESULT_DIR/install-env"
+        test -x /usr/local/bin/k3s
+        """
+
+    @Test func theAgentWaitsForTheFirstServerThenBothJoinAndPhoneHome() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let profiles = dir.path + "/profiles"
+        try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
+        for name in ["k3s-server", "k3s-agent"] {
+            let shipped = try String(contentsOfFile: Self.repository.path + "/profiles/\(name).json", encoding: .utf8)
+            let airGapped = shipped.replacingOccurrences(of: #""k3s_install": "internet""#, with: #""k3s_install": "assets""#)
+                .replacingOccurrences(of: #""k3s_join_timeout": "3600""#, with: #""k3s_join_timeout": "120""#)
+            #expect(airGapped.contains(#""assets""#) && airGapped.contains(#""120""#), "the shipped \(name) profile changed shape")
+            try airGapped.write(toFile: "\(profiles)/\(name).json", atomically: true, encoding: .utf8)
+        }
+        let assets = dir.path + "/data/assets/k3s"
+        try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
+        try Self.installDouble.write(toFile: assets + "/install.sh", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\n[ \"$1 $2 $3\" = \"kubectl get node\" ]\n".write(toFile: assets + "/k3s", atomically: true, encoding: .utf8)
+
+        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: [
+            "--profiles-dir", profiles, "--cloud-init-dir", Self.repository.path + "/cloud-init",
+        ])
+        #expect(try server.ctl(["cluster", "create", "lab", "--kind", "k3s", "--version", "v1.31.4+k3s1"]).status == 0)
+        let members = [("52:54:00:00:50:01", "s1", "server", "10.99.0.11"), ("52:54:00:00:50:02", "a1", "agent", "10.99.0.21")]
+        for (mac, hostname, role, ip) in members {
+            let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", "k3s-\(role)", "--cluster", "lab",
+                                             "--role", role, "--ip", ip])
+            #expect(registered.status == 0, "\(registered.stderr)")
+        }
+
+        // Each member's user-data, as its cloud-init fetches it (this moves it to installing).
+        var work: [String: String] = [:]
+        for (mac, hostname, _, _) in members {
+            let path = dir.path + "/" + hostname
+            for sub in ["stubs", "results"] { try FileManager.default.createDirectory(atPath: "\(path)/\(sub)", withIntermediateDirectories: true) }
+            try "#!/bin/sh\n[ \"$1 $2 $3\" = \"is-active --quiet k3s-agent\" ]\n".write(toFile: path + "/stubs/systemctl", atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path + "/stubs/systemctl")
+            let fetched = try runTool("curl", ["-fsS", "-o", path + "/user-data", "\(server.httpURL)/cloud-init/\(mac)/user-data"])
+            #expect(fetched.status == 0, "\(fetched.stderr)")
+            work[hostname] = path
+        }
+
+        // The agent boots first; the server two seconds later.
+        let results = RunResults()
+        let group = DispatchGroup()
+        for hostname in ["a1", "s1"] {
+            let path = try #require(work[hostname])
+            DispatchQueue.global().async(group: group) {
+                let result = Result { try runProgram(URL(fileURLWithPath: try toolPath("unshare")), ["--mount", "--propagation", "private", Self.member, path]) }
+                results.set(hostname, result)
+            }
+            if hostname == "a1" { Thread.sleep(forTimeInterval: 2) }
+        }
+        #expect(group.wait(timeout: .now() + 150) == .success, "a member's join script did not finish")
+
+        let serverRun = try #require(results.get("s1")).get()
+        let agentRun = try #require(results.get("a1")).get()
+        #expect(serverRun.status == 0, "server: \(serverRun.stdout)\(serverRun.stderr)")
+        #expect(agentRun.status == 0, "agent: \(agentRun.stdout)\(agentRun.stderr)")
+        #expect(agentRun.stdout.contains("waiting for the cluster's first server (HTTP 503)"), "\(agentRun.stdout)")
+        #expect(!serverRun.stdout.contains("waiting"), "\(serverRun.stdout)")
+
+        let token = try #require(try server.ctl(["cluster", "show", "lab", "--json"]).stdout.split(separator: "\"token\": \"").last?.prefix(64))
+        let serverConfig = try String(contentsOfFile: work["s1"]! + "/results/config.yaml", encoding: .utf8)
+        #expect(serverConfig.contains("cluster-init: true") && serverConfig.contains("token: \"\(token)\""), "\(serverConfig)")
+        let agentConfig = try String(contentsOfFile: work["a1"]! + "/results/config.yaml", encoding: .utf8)
+        #expect(agentConfig.contains("server: \"https://10.99.0.11:6443\"") && !agentConfig.contains("cluster-init"), "\(agentConfig)")
+        #expect(try String(contentsOfFile: work["s1"]! + "/results/install-env", encoding: .utf8)
+            == "INSTALL_K3S_EXEC=server\nINSTALL_K3S_SKIP_DOWNLOAD=true\nINSTALL_K3S_VERSION=v1.31.4+k3s1\n")
+        #expect(try String(contentsOfFile: work["a1"]! + "/results/install-env", encoding: .utf8).hasPrefix("INSTALL_K3S_EXEC=agent\n"))
+        #expect(try String(contentsOfFile: work["s1"]! + "/results/drop-ins", encoding: .utf8) == "50-profile.yaml\n")
+
+        // Both phoned home; the agent got its config only after the server was installed.
+        let inventory = try Inventory(path: server.dataDir + "/provision.db")
+        let serverEvents = try inventory.events(try MACAddress("52:54:00:00:50:01"))
+        let agentEvents = try inventory.events(try MACAddress("52:54:00:00:50:02"))
+        #expect(try inventory.machine(try MACAddress("52:54:00:00:50:01"))?.state == .installed)
+        #expect(try inventory.machine(try MACAddress("52:54:00:00:50:02"))?.state == .installed)
+        let serverInstalled = try #require(serverEvents.first { $0.event == "phone-home" }).id
+        let agentConfigServed = try #require(agentEvents.first { $0.event == "k3s-config" }).id
+        #expect(agentConfigServed > serverInstalled)
+        #expect(server.log.contains("k3s-join-waiting"))
+        // Nothing leaked out of the members' namespaces.
+        #expect(!FileManager.default.fileExists(atPath: "/etc/provisiond"))
+    }
+}
+
+private final class RunResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [String: Result<ProcessResult, any Error>] = [:]
+    func set(_ name: String, _ result: Result<ProcessResult, any Error>) { lock.withLock { results[name] = result } }
+    func get(_ name: String) -> Result<ProcessResult, any Error>? { lock.withLock { results[name] } }
+}
