@@ -1,3 +1,5 @@
+import Wire
+
 /// Validation of operator-supplied fields; each failure names the field and the value.
 public enum FieldRules {
     /// RFC 1123 §2.1 host name: dot-separated labels of letters, digits and hyphens, 1–63 each,
@@ -39,6 +41,24 @@ public enum FieldRules {
             }
         }
         return labels
+    }
+
+    /// A release name as installers take it (`v1.31.4+k3s1`, `v1.30.4`): letters, digits, `.`,
+    /// `+`, `-`, `_`, at most 64 characters. It ends up in an environment variable and a URL.
+    public static func version(_ value: String) throws(InventoryError) -> String {
+        guard (1...64).contains(value.utf8.count),
+              value.utf8.allSatisfy({ isLowerAlnum($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || Array(".+-_".utf8).contains($0) })
+        else { throw .invalid("invalid version \"\(value)\": use letters, digits, '.', '+', '-' and '_' (e.g. v1.31.4+k3s1)") }
+        return value
+    }
+
+    /// A TLS subject alternative name: an IPv4 address or a host name (a leading `*.` allowed).
+    public static func subjectAltName(_ value: String) throws(InventoryError) -> String {
+        if (try? IPv4Address(value)) != nil { return value }
+        let name = value.hasPrefix("*.") ? String(value.dropFirst(2)) : value
+        do { return (value.hasPrefix("*.") ? "*." : "") + (try hostname(name)) } catch {
+            throw .invalid("invalid TLS SAN \"\(value)\": give an IPv4 address or a host name")
+        }
     }
 
     private static func isLowerAlnum(_ byte: UInt8) -> Bool {

@@ -72,6 +72,20 @@ extension Inventory {
         }
     }
 
+    /// Where a machine can be reached: its reserved IP, else the newest bound DHCP lease of any of
+    /// its NICs. Nil before it has either.
+    public func address(of machine: Machine) throws(InventoryError) -> IPv4Address? {
+        if let ip = machine.ip { return ip }
+        return try run { database throws(InventoryError) in
+            let statement = try database.statement("""
+                SELECT ip FROM leases WHERE state = 'bound' AND expires_at > ?2
+                    AND (mac = ?1 OR mac IN (SELECT mac FROM machine_nics WHERE machine_mac = ?1))
+                ORDER BY updated_at DESC LIMIT 1
+                """).bind(.text(machine.mac.description), .integer(Int64(Timestamp.unixNow())))
+            return try statement.step() ? statement.text(0).flatMap { try? IPv4Address($0) } : nil
+        }
+    }
+
     /// Every sighting by the machine's primary MAC.
     public func sightings() throws(InventoryError) -> [MACAddress: Sighting] {
         try run { database throws(InventoryError) in try SightingRows.all(database) }

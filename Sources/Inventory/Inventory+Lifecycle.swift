@@ -4,17 +4,21 @@ extension Inventory {
     /// Moves a machine through the lifecycle. The new state and its event row are written in one
     /// transaction; a transition the state machine refuses changes nothing.
     public func apply(_ event: LifecycleEvent, to mac: MACAddress, source: String, detail: String = "") throws(InventoryError) -> Machine {
-        try write { database throws(InventoryError) in
+        let (before, machine) = try write { database throws(InventoryError) in
             var machine = try MachineRows.require(database, matching: mac)
+            let before = machine
             try Self.transition(database, &machine, event, source: source, detail: detail)
-            return machine
+            return (before, machine)
         }
+        notify(InventoryChange(kind: .transitioned, event: event.rawValue, machine: machine, previous: before, source: source, detail: detail))
+        return machine
     }
 
     /// Takes a discovered machine into the inventory with the operator's details.
     public func adopt(_ mac: MACAddress, _ spec: MachineSpec, source: String) throws(InventoryError) -> Machine {
-        try write { database throws(InventoryError) in
+        let (before, machine) = try write { database throws(InventoryError) in
             var machine = try MachineRows.require(database, matching: mac)
+            let before = machine
             let spec = try Self.validated(spec, primary: machine.mac)
             machine.hostname = spec.hostname
             machine.profile = spec.profile
@@ -23,9 +27,13 @@ extension Inventory {
             machine.ip = spec.ip
             machine.labels = spec.labels
             machine.nics = spec.nics
+            try Self.checkMembership(database, &machine)
             try Self.transition(database, &machine, .adopt, source: source, detail: "hostname=\(spec.hostname) profile=\(spec.profile)")
-            return machine
+            return (before, machine)
         }
+        notify(InventoryChange(kind: .transitioned, event: LifecycleEvent.adopt.rawValue, machine: machine, previous: before, source: source,
+                               detail: ""))
+        return machine
     }
 
     /// Adds a row to a machine's timeline that is not a transition, e.g. a refused phone-home.
@@ -53,5 +61,6 @@ extension Inventory {
         try MachineRows.update(database, machine)
         try EventRows.append(database, mac: machine.mac, event: event.rawValue, from: step.from, to: step.to, source: source,
                              detail: detail, at: machine.updatedAt)
+        try reconcileFirstServer(database, machine.cluster)
     }
 }

@@ -4,7 +4,7 @@ extension Inventory {
     /// Adds a machine in state `registered`.
     public func register(_ mac: MACAddress, _ spec: MachineSpec, source: String) throws(InventoryError) -> Machine {
         let spec = try Self.validated(spec, primary: mac)
-        return try write { database throws(InventoryError) in
+        let machine = try write { database throws(InventoryError) in
             if let existing = try MachineRows.load(database, matching: mac) {
                 if existing.mac == mac, existing.state == .discovered {
                     throw .conflict("MAC \(mac) was discovered and is waiting for adoption: adopt it instead (provisionctl adopt \(mac) ...)")
@@ -12,24 +12,29 @@ extension Inventory {
                 throw Self.taken(mac, by: existing)
             }
             let now = Timestamp.now()
-            let machine = Machine(
+            var machine = Machine(
                 mac: mac, hostname: spec.hostname, profile: spec.profile, role: spec.role, cluster: spec.cluster, ip: spec.ip,
                 state: .registered, instanceID: Secrets.instanceID(), installToken: Secrets.installToken(), labels: spec.labels,
                 nics: spec.nics, createdAt: now, updatedAt: now)
+            try Self.checkMembership(database, &machine)
             try Self.checkUnique(database, machine)
             try MachineRows.insert(database, machine)
             try EventRows.append(database, mac: mac, event: "register", from: nil, to: .registered, source: source,
-                                 detail: "hostname=\(spec.hostname) profile=\(spec.profile)", at: now)
+                                 detail: Self.describeRegistration(machine), at: now)
+            try Self.reconcileFirstServer(database, machine.cluster)
             return machine
         }
+        notify(InventoryChange(kind: .created, event: "register", machine: machine, previous: nil, source: source,
+                               detail: Self.describeRegistration(machine)))
+        return machine
     }
 
     /// Records a MAC seen on the network that the inventory does not know, in state `discovered`;
     /// returns the machine the MAC belongs to when it is known already.
     public func discover(_ mac: MACAddress, source: String, detail: String) throws(InventoryError) -> Machine {
         guard mac.isUnicast else { throw .invalid("MAC \(mac) is not a unicast address a machine can own") }
-        return try write { database throws(InventoryError) in
-            if let existing = try MachineRows.load(database, matching: mac) { return existing }
+        let (machine, created) = try write { database throws(InventoryError) in
+            if let existing = try MachineRows.load(database, matching: mac) { return (existing, false) }
             let now = Timestamp.now()
             let machine = Machine(
                 mac: mac, hostname: nil, profile: nil, role: nil, cluster: nil, ip: nil, state: .discovered,
@@ -37,8 +42,10 @@ extension Inventory {
                 createdAt: now, updatedAt: now)
             try MachineRows.insert(database, machine)
             try EventRows.append(database, mac: mac, event: "discover", from: nil, to: .discovered, source: source, detail: detail, at: now)
-            return machine
+            return (machine, true)
         }
+        if created { notify(InventoryChange(kind: .created, event: "discover", machine: machine, previous: nil, source: source, detail: detail)) }
+        return machine
     }
 
     /// The machine whose primary MAC or extra NIC is `mac`, or nil.
@@ -53,33 +60,41 @@ extension Inventory {
     /// Changes fields of a machine (not its state) and records what changed.
     public func update(_ mac: MACAddress, _ patch: MachinePatch, source: String) throws(InventoryError) -> Machine {
         guard !patch.isEmpty else { throw .invalid("nothing to update: give at least one field") }
-        return try write { database throws(InventoryError) in
+        let (before, machine) = try write { database throws(InventoryError) in
             var machine = try MachineRows.require(database, matching: mac)
             let before = machine
             if let hostname = patch.hostname { machine.hostname = try FieldRules.hostname(hostname) }
             if let profile = patch.profile { machine.profile = try FieldRules.name(profile, field: "profile") }
-            if let role = patch.role { machine.role = try role.map { name throws(InventoryError) in try FieldRules.name(name, field: "role") } }
+            if let role = patch.role { machine.role = role }
             if let cluster = patch.cluster {
                 machine.cluster = try cluster.map { name throws(InventoryError) in try FieldRules.name(name, field: "cluster") }
             }
             if let ip = patch.ip { machine.ip = ip }
             if let labels = patch.labels { machine.labels = try FieldRules.labels(labels) }
             if let nics = patch.nics { machine.nics = try Self.validatedNICs(nics, primary: machine.mac) }
+            try Self.checkMembership(database, &machine)
             try Self.checkUnique(database, machine)
             machine.updatedAt = Timestamp.now()
             try MachineRows.update(database, machine)
             try EventRows.append(database, mac: machine.mac, event: "update", from: machine.state, to: machine.state, source: source,
                                  detail: Self.describeChanges(from: before, to: machine), at: machine.updatedAt)
-            return machine
+            for cluster in Set([before.cluster, machine.cluster].compactMap { $0 }) { try Self.reconcileFirstServer(database, cluster) }
+            return (before, machine)
         }
+        notify(InventoryChange(kind: .updated, event: "update", machine: machine, previous: before, source: source,
+                               detail: Self.describeChanges(from: before, to: machine)))
+        return machine
     }
 
     /// Removes a machine with its NICs, labels and timeline.
-    public func delete(_ mac: MACAddress) throws(InventoryError) {
-        try write { database throws(InventoryError) in
+    public func delete(_ mac: MACAddress, source: String = "api") throws(InventoryError) {
+        let machine = try write { database throws(InventoryError) in
             let machine = try MachineRows.require(database, matching: mac)
             try database.statement("DELETE FROM machines WHERE mac = ?1").bind(.text(machine.mac.description)).run()
+            try Self.reconcileFirstServer(database, machine.cluster)
+            return machine
         }
+        notify(InventoryChange(kind: .deleted, event: "delete", machine: machine, previous: nil, source: source, detail: ""))
     }
 
     public func events(_ mac: MACAddress) throws(InventoryError) -> [MachineEvent] {
@@ -94,7 +109,6 @@ extension Inventory {
         var spec = spec
         spec.hostname = try FieldRules.hostname(spec.hostname)
         spec.profile = try FieldRules.name(spec.profile, field: "profile")
-        spec.role = try spec.role.map { name throws(InventoryError) in try FieldRules.name(name, field: "role") }
         spec.cluster = try spec.cluster.map { name throws(InventoryError) in try FieldRules.name(name, field: "cluster") }
         spec.labels = try FieldRules.labels(spec.labels)
         spec.nics = try validatedNICs(spec.nics, primary: primary)
@@ -133,6 +147,12 @@ extension Inventory {
         let name = machine.hostname ?? "no hostname"
         if machine.mac == mac { return .conflict("MAC \(mac) is already registered (\(name), \(machine.state.rawValue))") }
         return .conflict("MAC \(mac) is already a NIC of machine \(machine.mac) (\(name))")
+    }
+
+    private static func describeRegistration(_ machine: Machine) -> String {
+        var detail = "hostname=\(machine.hostname ?? "-") profile=\(machine.profile ?? "-")"
+        if let cluster = machine.cluster { detail += " cluster=\(cluster) role=\(machine.role ?? "-")" }
+        return detail
     }
 
     private static func describeChanges(from old: Machine, to new: Machine) -> String {

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Wire
 
 /// The machine inventory in SQLite. One connection, owned by one serial queue: every call runs
@@ -10,6 +11,7 @@ public final class Inventory: @unchecked Sendable {
     private let queue = DispatchQueue(label: "provisiond.inventory")
 
     public let path: String
+    private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, migrations: [Migration] = Schema.migrations) throws(InventoryError) {
@@ -27,6 +29,16 @@ public final class Inventory: @unchecked Sendable {
     /// on shutdown so the data directory is one file again.
     public func checkpoint() throws(InventoryError) {
         try run { database throws(InventoryError) in try database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// Calls `handler` after every committed machine change, on the thread that made it: handlers
+    /// must hand slow work to their own queue.
+    public func observe(_ handler: @escaping @Sendable (InventoryChange) -> Void) {
+        observers.withLock { $0.append(handler) }
+    }
+
+    func notify(_ change: InventoryChange) {
+        for handler in observers.withLock({ $0 }) { handler(change) }
     }
 
     /// Runs `body` on the inventory's queue with its connection.

@@ -9,6 +9,7 @@ public enum InventoryError: Error, Equatable, CustomStringConvertible, Sendable 
     case schemaTooNew(found: Int, supported: Int)
     case migrationFailed(version: Int, name: String, message: String)
     case notFound(MACAddress)
+    case clusterNotFound(String)
     /// A unique value (MAC, hostname, IP) is already taken.
     case conflict(String)
     case invalidTransition(LifecycleError)
@@ -23,6 +24,7 @@ public enum InventoryError: Error, Equatable, CustomStringConvertible, Sendable 
             "database schema version \(found) is newer than this provisiond supports (\(supported)); run a newer provisiond or restore a backup"
         case .migrationFailed(let version, let name, let message): "migration \(version) (\(name)) failed: \(message)"
         case .notFound(let mac): "no machine with MAC \(mac)"
+        case .clusterNotFound(let name): "no cluster named \(name) (create it with: provisionctl cluster create \(name) --kind k3s|kubespray)"
         case .conflict(let message): message
         case .invalidTransition(let error): error.description
         case .invalid(let message): message

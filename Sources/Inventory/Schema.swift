@@ -77,5 +77,19 @@ public enum Schema {
                 last_seen TEXT NOT NULL
             ) STRICT;
             """),
+        Migration(version: 3, name: "clusters", sql: """
+            -- DESIGN.md §9. Machines name their cluster in machines.cluster (text, as since v1).
+            CREATE TABLE clusters (
+                name TEXT PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('k3s','kubespray')),
+                version TEXT,                    -- k3s: INSTALL_K3S_VERSION; kubespray: kube_version
+                tls_sans TEXT NOT NULL DEFAULT '', -- one per line
+                token TEXT NOT NULL,             -- join token; the database file is 0600
+                -- k3s: the server that runs cluster-init, recorded once chosen (DESIGN.md §9).
+                first_server TEXT REFERENCES machines(mac) ON DELETE SET NULL,
+                created_at TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX machines_cluster ON machines(cluster);
+            """),
     ]
 }

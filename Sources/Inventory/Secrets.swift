@@ -20,4 +20,7 @@ public enum Secrets {
 
     /// A machine's install token: 256 random bits.
     public static func installToken() -> String { hex(bytes: 32) }
+
+    /// A cluster's join token: 256 random bits (k3s takes any string; kubespray does not use it).
+    public static func clusterToken() -> String { hex(bytes: 32) }
 }

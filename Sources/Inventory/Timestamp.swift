@@ -9,6 +9,9 @@ public enum Timestamp {
         return format(seconds: spec.tv_sec, milliseconds: Int(spec.tv_nsec / 1_000_000))
     }
 
+    /// Seconds since the Unix epoch, as lease expiry times are kept.
+    public static func unixNow() -> Int { Int(time(nil)) }
+
     public static func format(seconds: Int, milliseconds: Int) -> String {
         var time = time_t(seconds)
         var parts = tm()

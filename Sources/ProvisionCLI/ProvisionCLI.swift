@@ -36,12 +36,9 @@ public struct ProvisionCLI {
             if arguments.isEmpty || arguments.contains("--help") || arguments.contains("-h") { return Usage.general }
             throw CLIError("no command given", usage: true)
         }
-        let name = arguments[nameIndex]
-        guard let command = Command.all.first(where: { $0.name == name }) else {
-            throw CLIError("unknown command \"\(name)\"", usage: true)
-        }
+        let command = try Self.command(named: arguments[nameIndex...].prefix { !$0.hasPrefix("-") })
         var words = arguments
-        words.remove(at: nameIndex)
+        words.removeSubrange(nameIndex..<(nameIndex + command.name.split(separator: " ").count))
         let parsed = try Arguments(words, valued: command.valued.union(Self.globalValued),
                                    switches: command.switches.union(Self.globalSwitches))
         if parsed.has("--help") || parsed.has("-h") { return command.usage + "\n" }
@@ -50,6 +47,22 @@ public struct ProvisionCLI {
         }
         let context = CommandContext(arguments: parsed, client: try client(parsed), json: parsed.has("--json"))
         return try command.run(context)
+    }
+
+    /// The command whose name (one word, or a group and its subcommand: `cluster create`) the
+    /// leading words spell; the longest such name wins.
+    private static func command(named words: ArraySlice<String>) throws(CLIError) -> Command {
+        let matches = Command.all.filter { command in
+            let name = command.name.split(separator: " ").map(String.init)
+            return words.count >= name.count && Array(words.prefix(name.count)) == name
+        }
+        if let command = matches.max(by: { $0.name.count < $1.name.count }) { return command }
+        let first = words.first ?? ""
+        let group = Command.all.filter { $0.name.hasPrefix(first + " ") }.map(\.name)
+        if !group.isEmpty {
+            throw CLIError("\(first) needs a subcommand: \(group.map { String($0.dropFirst(first.count + 1)) }.joined(separator: ", "))", usage: true)
+        }
+        throw CLIError("unknown command \"\(first)\"", usage: true)
     }
 
     /// The first word that is neither an option nor the value of a global option before it.

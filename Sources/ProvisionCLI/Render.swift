@@ -57,18 +57,18 @@ enum Render {
         return table.render()
     }
 
-    private static func expect(_ value: JSONValue?) throws(CLIError) -> JSONValue {
+    static func expect(_ value: JSONValue?) throws(CLIError) -> JSONValue {
         guard let value else { throw CLIError("the server sent an empty answer") }
         return value
     }
 
-    private static func display(_ value: JSONValue?) -> String {
+    static func display(_ value: JSONValue?) -> String {
         guard let value, value != .null else { return "-" }
         if let text = value.stringValue { return text.isEmpty ? "-" : text }
         return value.encoded()
     }
 
-    private static func pad(_ text: String, _ width: Int) -> String {
+    static func pad(_ text: String, _ width: Int) -> String {
         text + String(repeating: " ", count: max(1, width - text.count))
     }
 }

@@ -13,7 +13,7 @@ struct APIError: Error {
 
     init(_ error: InventoryError) {
         switch error {
-        case .notFound: self.init(404, error.description)
+        case .notFound, .clusterNotFound: self.init(404, error.description)
         case .conflict, .invalidTransition: self.init(409, error.description)
         case .invalid: self.init(400, error.description)
         case .sqlite, .cannotOpen, .schemaTooNew, .migrationFailed: self.init(500, "inventory error: \(error.description)")
@@ -21,4 +21,9 @@ struct APIError: Error {
     }
 
     var response: HTTPResponse { .error(status, message) }
+
+    /// Runs an inventory call, turning its error into the matching answer.
+    static func inventory<T>(_ body: () throws(InventoryError) -> T) throws(APIError) -> T {
+        do { return try body() } catch { throw APIError(error) }
+    }
 }

@@ -50,6 +50,9 @@ struct AdminAPI: Sendable {
             let leases = try inventoryCall { () throws(InventoryError) in try inventory.leases() }
             return .json(200, .object([("leases", .array(leases.map(MachineJSON.lease)))]))
         }
+        if parts.count >= 3, parts[2] == "clusters" {
+            return try ClusterAPI(inventory: inventory).route(Array(parts.dropFirst(3)), request)
+        }
         guard parts.count >= 3, parts[2] == "machines" else { throw APIError(404, "no such endpoint: \(request.path)") }
         switch (parts.count, request.method) {
         case (3, "GET"): return try listMachines(request)
@@ -196,12 +199,8 @@ struct AdminAPI: Sendable {
     }
 
     private func inventoryCall<T>(_ body: () throws(InventoryError) -> T) throws(APIError) -> T {
-        do { return try body() } catch { throw APIError(error) }
+        try APIError.inventory(body)
     }
 
-    private func methodNotAllowed(_ allowed: [String]) -> HTTPResponse {
-        var response = HTTPResponse.error(405, "method not allowed (allowed: \(allowed.joined(separator: ", ")))")
-        response.headers.add("Allow", allowed.joined(separator: ", "))
-        return response
-    }
+    private func methodNotAllowed(_ allowed: [String]) -> HTTPResponse { .methodNotAllowed(allowed) }
 }

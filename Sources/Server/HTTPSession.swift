@@ -133,4 +133,11 @@ extension HTTPResponse {
     static func error(_ status: Int, _ message: String) -> HTTPResponse {
         json(status, .object([("error", .string(message))]))
     }
+
+    /// 405 with the `Allow` header RFC 9110 §15.5.6 requires.
+    static func methodNotAllowed(_ allowed: [String]) -> HTTPResponse {
+        var response = HTTPResponse.error(405, "method not allowed (allowed: \(allowed.joined(separator: ", ")))")
+        response.headers.add("Allow", allowed.joined(separator: ", "))
+        return response
+    }
 }

@@ -64,6 +64,17 @@ struct JSONFields {
         return labels
     }
 
+    func strings(_ key: String) throws(APIError) -> [String]? {
+        guard let value = members[key] else { return nil }
+        guard let items = value.arrayValue else { throw typeError(key, "an array of strings", value) }
+        var strings: [String] = []
+        for item in items {
+            guard let text = item.stringValue else { throw typeError(key, "an array of strings", value) }
+            strings.append(text)
+        }
+        return strings
+    }
+
     func macs(_ key: String) throws(APIError) -> [MACAddress]? {
         guard let value = members[key] else { return nil }
         guard let items = value.arrayValue else { throw typeError(key, "an array of MAC addresses", value) }

@@ -61,6 +61,7 @@ struct InventoryConcurrencyTests {
         var expected: [Machine] = []
         do {
             let inventory = try Inventory(path: directory.databasePath)
+            _ = try inventory.createCluster(ClusterSpec(name: "lab", kind: .k3s), source: "t")
             expected.append(try inventory.register(testMAC(1), spec("a", role: "server", cluster: "lab", ip: ip("10.0.0.1"),
                                                                    labels: ["k": "v", "z": "w"], nics: [testMAC(12), testMAC(11)]), source: "t"))
             try bring(inventory, testMAC(2), to: .ready, hostname: "b")

@@ -48,6 +48,7 @@ struct InventoryDiscoveryTests {
     @Test("adopt moves discovered to registered with the operator's fields")
     func adopt() throws {
         let discovered = try inventory.discover(testMAC(1), source: "dhcp", detail: "")
+        _ = try inventory.createCluster(ClusterSpec(name: "lab", kind: .k3s), source: "t")
         let adopted = try inventory.adopt(testMAC(1), spec(
             "Worker-7", profile: "k3s-agent", role: "agent", cluster: "lab", ip: ip("10.0.0.7"), labels: ["gpu": "no"],
             nics: [testMAC(2)]), source: "operator")

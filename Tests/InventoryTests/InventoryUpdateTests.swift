@@ -46,16 +46,17 @@ struct InventoryUpdateTests {
 
     @Test(".some(nil) clears an optional field; nil leaves it")
     func clearing() throws {
+        _ = try inventory.createCluster(ClusterSpec(name: "lab", kind: .k3s), source: "t")
         _ = try inventory.register(testMAC(1), spec("a", role: "server", cluster: "lab", ip: ip("10.0.0.9")), source: "t")
-        let patch = MachinePatch(role: .some(nil))
+        let patch = MachinePatch(cluster: .some(nil))
         #expect(!patch.isEmpty)
         let after = try inventory.update(testMAC(1), patch, source: "t")
-        #expect(after.role == nil)
-        #expect(after.cluster == "lab")
+        #expect(after.cluster == nil)
+        #expect(after.role == "server")
         #expect(after.ip == ip("10.0.0.9"))
-        #expect(try inventory.machine(testMAC(1))?.role == nil)
-        let cleared = try inventory.update(testMAC(1), MachinePatch(cluster: .some(nil), ip: .some(nil)), source: "t")
-        #expect(cleared.cluster == nil && cleared.ip == nil)
+        #expect(try inventory.machine(testMAC(1))?.cluster == nil)
+        let cleared = try inventory.update(testMAC(1), MachinePatch(role: .some(nil), ip: .some(nil)), source: "t")
+        #expect(cleared.role == nil && cleared.ip == nil)
         #expect(try inventory.machine(testMAC(1)) == cleared)
         // The IP is free again.
         _ = try inventory.register(testMAC(2), spec("b", ip: ip("10.0.0.9")), source: "t")

@@ -9,7 +9,8 @@ struct MachineJSONTests {
     @Test("a machine has exactly the documented members, in order, without its install token")
     func machineKeys() throws {
         let fixture = try AdminFixture()
-        let spec = MachineSpec(hostname: "n1", profile: "debian", role: "worker", cluster: "k3s", ip: try IPv4Address("10.0.0.7"),
+        _ = try fixture.inventory.createCluster(ClusterSpec(name: "k3s", kind: .k3s), source: "test")
+        let spec = MachineSpec(hostname: "n1", profile: "debian", role: "agent", cluster: "k3s", ip: try IPv4Address("10.0.0.7"),
                                labels: ["zone": "b", "rack": "r1"], nics: [try MACAddress("aa:bb:cc:dd:ee:62")])
         let machine = try fixture.inventory.register(try MACAddress("aa:bb:cc:dd:ee:61"), spec, source: "test")
         let text = MachineJSON.machine(machine).encoded()

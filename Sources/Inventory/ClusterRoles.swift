@@ -1,0 +1,26 @@
+/// The roles a machine may have in a cluster of each kind (DESIGN.md §9).
+public enum ClusterRoles {
+    /// k3s: one role per machine.
+    public static let k3s = ["server", "agent"]
+    /// kubespray: the inventory groups; a machine may have several (`control-plane,etcd`).
+    public static let kubespray = ["control-plane", "node", "etcd"]
+
+    /// The roles a machine's `role` text names: comma-separated, in the kind's order.
+    public static func parse(_ role: String?, kind: ClusterKind, cluster: String) throws(InventoryError) -> [String] {
+        guard let role, !role.isEmpty else {
+            throw .invalid("a member of \(kind.rawValue) cluster \(cluster) needs a role: \(allowed(kind))")
+        }
+        let names = role.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let known = kind == .k3s ? k3s : kubespray
+        for name in names where !known.contains(name) {
+            throw .invalid("unknown role \"\(name)\" in \(kind.rawValue) cluster \(cluster): use \(allowed(kind))")
+        }
+        guard Set(names).count == names.count else { throw .invalid("role \"\(role)\" names a role twice") }
+        if kind == .k3s, names.count > 1 { throw .invalid("a k3s machine has one role, server or agent, not \"\(role)\"") }
+        return known.filter(names.contains)
+    }
+
+    private static func allowed(_ kind: ClusterKind) -> String {
+        kind == .k3s ? "server or agent" : "one or more of control-plane, node, etcd (comma-separated)"
+    }
+}
