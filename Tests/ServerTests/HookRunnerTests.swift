@@ -16,6 +16,7 @@ struct HookRunnerTests {
         directory = try TemporaryDirectory()
         inventory = try Inventory(path: directory.file("provision.db"))
         try FileManager.default.createDirectory(atPath: directory.file("hooks"), withIntermediateDirectories: true)
+        _ = try inventory.createCluster(ClusterSpec(name: "lab", kind: .kubespray), source: "test")
     }
 
     private func hook(_ name: String, _ body: String, executable: Bool = true) throws {
