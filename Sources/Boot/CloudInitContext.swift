@@ -5,9 +5,10 @@ import Wire
 /// profile's own variables.
 public enum CloudInitContext {
     /// Names profiles may not redefine.
-    public static let builtIn: Set<String> = ["machine", "server_url", "cloud_init_url", "phone_home_url", "failed_url", "install_token"]
+    public static let builtIn: Set<String> = ["machine", "server_url", "cloud_init_url", "phone_home_url", "failed_url", "install_token",
+                                              "cluster", "k3s"]
 
-    public static func values(machine: Machine, profile: Profile, serverURL: String) -> [String: TemplateValue] {
+    public static func values(machine: Machine, profile: Profile, cluster: Cluster? = nil, serverURL: String) -> [String: TemplateValue] {
         let base = "\(serverURL)/cloud-init/\(machine.mac)/"
         var context = profile.variables
         context["machine"] = .map([
@@ -27,6 +28,26 @@ public enum CloudInitContext {
         context["phone_home_url"] = .string("\(base)phone-home?token=\(machine.installToken)")
         context["failed_url"] = .string("\(base)failed?token=\(machine.installToken)")
         context["install_token"] = .string(machine.installToken)
+        if let cluster, cluster.name == machine.cluster {
+            let roles = (machine.role ?? "").split(separator: ",").map { TemplateValue.string(String($0)) }
+            context["cluster"] = .map([
+                "name": .string(cluster.name),
+                "kind": .string(cluster.kind.rawValue),
+                "version": .string(cluster.version ?? ""),
+                "tls_sans": .list(cluster.tlsSANs.map(TemplateValue.string)),
+                "roles": .list(roles),
+            ])
+            if cluster.kind == .k3s {
+                context["k3s"] = .map([
+                    "role": .string(machine.role ?? ""),
+                    "version": .string(cluster.version ?? ""),
+                    "first_server": .bool(machine.mac == cluster.firstServer),
+                    // The join config is fetched at boot, once the first server is installed
+                    // (K3sNode): the token in the query, like phone-home's.
+                    "config_url": .string("\(base)k3s-config?token=\(machine.installToken)"),
+                ])
+            }
+        }
         return context
     }
 }

@@ -28,17 +28,21 @@ public struct CompiledProfile: Sendable {
         case userData = "user-data", vendorData = "vendor-data", networkConfig = "network-config"
     }
 
-    public func renderCmdline(machine: Machine, serverURL: String) throws(TemplateError) -> String {
-        try cmdline.render(CloudInitContext.values(machine: machine, profile: profile, serverURL: serverURL), escaping: .kernelCommandLine)
+    /// `cluster`: the machine's cluster, when it is a member (templates then see `cluster` and,
+    /// for k3s, `k3s`).
+    public func renderCmdline(machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String {
+        try cmdline.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
+                           escaping: .kernelCommandLine)
     }
 
     /// The payload's YAML for this machine; nil when the profile has none.
-    public func render(_ payload: Payload, machine: Machine, serverURL: String) throws(TemplateError) -> String? {
+    public func render(_ payload: Payload, machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String? {
         let template: Template? = switch payload {
         case .userData: userData
         case .vendorData: vendorData
         case .networkConfig: networkConfig
         }
-        return try template?.render(CloudInitContext.values(machine: machine, profile: profile, serverURL: serverURL), escaping: .yamlDoubleQuoted)
+        return try template?.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
+                                    escaping: .yamlDoubleQuoted)
     }
 }

@@ -12,8 +12,6 @@ public struct K3sNode: Equatable, Sendable {
     public let serverURL: String?
     /// The contents of `/etc/rancher/k3s/config.yaml`.
     public let configYAML: String
-    /// `KEY='value'` lines for the install script (`INSTALL_K3S_VERSION`, `INSTALL_K3S_EXEC`).
-    public let installEnvironment: String
 
     /// Why a member cannot be served its join config yet, or cannot be at all.
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
@@ -59,18 +57,10 @@ public struct K3sNode: Equatable, Sendable {
         let labels = machine.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         if !labels.isEmpty { lines += list("node-label", labels) }
 
-        var environment = ["INSTALL_K3S_EXEC=\(shellQuoted(role))"]
-        if let version = cluster.version { environment.append("INSTALL_K3S_VERSION=\(shellQuoted(version))") }
-        return K3sNode(role: role, clusterInit: isFirst, serverURL: serverURL, configYAML: lines.joined(separator: "\n") + "\n",
-                       installEnvironment: environment.joined(separator: "\n") + "\n")
+        return K3sNode(role: role, clusterInit: isFirst, serverURL: serverURL, configYAML: lines.joined(separator: "\n") + "\n")
     }
 
     private static func list(_ key: String, _ items: [String]) -> [String] {
         ["\(key):"] + items.map { "  - \(TemplateEscaping.quoteYAML($0))" }
-    }
-
-    /// POSIX sh single quotes: everything literal, `'` written as `'\''`.
-    static func shellQuoted(_ text: String) -> String {
-        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

@@ -13,6 +13,10 @@ public enum TemplateEscaping: Sendable {
     /// control characters are refused, because the kernel splits on spaces and its quoting is
     /// not portable across boot loaders.
     case kernelCommandLine
+    /// One POSIX shell word in single quotes (the `sh` filter), for a line of a shell script or an
+    /// environment file: everything literal, `'` written as `'\''`. Control characters (a line
+    /// break would end the line) are refused.
+    case shellWord
 }
 
 extension TemplateEscaping {
@@ -64,6 +68,11 @@ extension TemplateEscaping {
             if scalar == "\"" || scalar == "'" { return "it contains a quote (\(code))" }
         }
         return nil
+    }
+
+    /// `text` as one single-quoted POSIX shell word (POSIX.1-2017 XCU §2.2.2).
+    public static func quoteShell(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 
     /// YAML 1.2 c-printable, less the byte order mark (which is only allowed at a document's start).

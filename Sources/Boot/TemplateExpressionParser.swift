@@ -120,7 +120,7 @@ struct TemplateExpressionParser {
         return .path(try path())
     }
 
-    /// `yaml`, `cmdline`, `raw`, `json` or `join("sep")`.
+    /// `yaml`, `cmdline`, `sh`, `raw`, `json` or `join("sep")`.
     private mutating func filter() throws(TemplateError) -> TemplateFilter {
         let (filter, position) = try name("a filter name after \"|\" (\(TemplateFilter.names.joined(separator: ", ")))")
         let kind: TemplateFilter.Kind
@@ -128,6 +128,7 @@ struct TemplateExpressionParser {
         case "yaml": kind = .escape(.yamlDoubleQuoted)
         case "cmdline": kind = .escape(.kernelCommandLine)
         case "raw": kind = .escape(.none)
+        case "sh": kind = .escape(.shellWord)
         case "json": kind = .json
         case "join":
             guard take(symbol: "(") else { throw error("join needs a separator, as in join(\",\"); found \(found())") }

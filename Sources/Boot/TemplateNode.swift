@@ -76,7 +76,7 @@ struct TemplateFilter: Sendable {
     enum Kind: Sendable {
         /// `join("sep")`: a list of strings to one string.
         case join(String)
-        /// `yaml`, `cmdline`, `raw`: scalar text escaped for its destination.
+        /// `yaml`, `cmdline`, `sh`, `raw`: scalar text escaped for its destination.
         case escape(TemplateEscaping)
         /// `json`: any value as JSON.
         case json
@@ -86,7 +86,7 @@ struct TemplateFilter: Sendable {
     let kind: Kind
     let position: TemplatePosition
 
-    static let names = ["cmdline", "join", "json", "raw", "yaml"]
+    static let names = ["cmdline", "join", "json", "raw", "sh", "yaml"]
 
     /// Escaping filters decide the final text, so they must come last.
     var escapes: Bool {

@@ -173,6 +173,11 @@ struct TemplateRenderer {
                 throw error(at: position, "\(described) cannot be one kernel command-line word: \(problem)")
             }
             return text
+        case .shellWord:
+            if let control = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw error(at: position, "\(described) cannot be one shell word on a line: it contains a control character (U+\(TemplateEscaping.hex(control.value, digits: 4)))")
+            }
+            return TemplateEscaping.quoteShell(text)
         }
     }
 }

@@ -22,6 +22,12 @@ extension Inventory {
         try run { database throws(InventoryError) in try ClusterRows.require(database, named: name) }
     }
 
+    /// The cluster `machine` belongs to, or nil.
+    public func cluster(of machine: Machine) throws(InventoryError) -> Cluster? {
+        guard let name = machine.cluster else { return nil }
+        return try run { database throws(InventoryError) in try ClusterRows.load(database, named: name) }
+    }
+
     public func clusters() throws(InventoryError) -> [Cluster] {
         try run { database throws(InventoryError) in try ClusterRows.all(database) }
     }

@@ -160,21 +160,27 @@ struct AdminAPI: Sendable {
 
     /// Exactly what the machine would be served now (`provisionctl render`), with no side effect.
     private func render(_ mac: MACAddress, _ what: String, server: String) throws(APIError) -> HTTPResponse {
-        guard let boot else { throw APIError(404, "rendering is not available") }
         let text: String?
         do {
+            let payload = CompiledProfile.Payload(rawValue: what)
+            guard ["ipxe", "meta-data", "k3s-config"].contains(what) || payload != nil else {
+                throw APIError(400, "cannot render \"\(what)\" (ipxe, meta-data, user-data, vendor-data, network-config, k3s-config)")
+            }
             if what == "ipxe" {
+                guard let boot else { throw APIError(404, "rendering is not available") }
                 text = try boot.preview(mac, server: server)
-            } else if what == "meta-data" {
-                let machine = try inventoryCall { () throws(InventoryError) in try inventory.machine(mac) }
-                text = machine.map(CloudInitEndpoint.metaDataText)
-            } else if let payload = CompiledProfile.Payload(rawValue: what) {
+            } else {
                 guard let machine = try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) else {
                     throw APIError(InventoryError.notFound(mac))
                 }
-                text = try boot.cloudInit.preview(payload, machine, server: server)
-            } else {
-                throw APIError(400, "cannot render \"\(what)\" (ipxe, meta-data, user-data, vendor-data, network-config)")
+                if let payload {
+                    guard let boot else { throw APIError(404, "rendering is not available") }
+                    text = try boot.cloudInit.preview(payload, machine, server: server)
+                } else if what == "k3s-config" {
+                    text = try K3sConfigResponder.node(for: machine, inventory).configYAML
+                } else {
+                    text = CloudInitEndpoint.metaDataText(machine)
+                }
             }
         } catch let error as APIError {
             throw error

@@ -27,6 +27,7 @@ struct CloudInitEndpoint: Sendable {
                     break
                 }
                 response = try serve(payload, machine, server: context.serverURL(override: serverURL))
+            case ("GET", "k3s-config"), ("HEAD", "k3s-config"): response = try K3sConfigResponder(inventory: inventory, log: log).respond(machine, request)
             case ("POST", "phone-home"): response = try report(.phoneHome, machine, request)
             case ("POST", "failed"): response = try report(.installFailed, machine, request)
             case (_, "meta-data"): response = .error(405, "meta-data is fetched with GET")
@@ -58,7 +59,8 @@ struct CloudInitEndpoint: Sendable {
     /// A payload's text for `machine`, with no side effects; nil when it has none to serve.
     func preview(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(TemplateError) -> String? {
         guard let profile = machine.profile.flatMap(profiles.profile) else { return nil }
-        if let text = try profile.render(payload, machine: machine, serverURL: server) { return text }
+        let cluster = try? inventory.cluster(of: machine)
+        if let text = try profile.render(payload, machine: machine, cluster: cluster ?? nil, serverURL: server) { return text }
         // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
         switch payload {
         case .userData: return "#cloud-config\n{}\n"
@@ -96,16 +98,22 @@ struct CloudInitEndpoint: Sendable {
     /// URL, works as well as an installer's late command. A wrong or missing token is refused
     /// and recorded.
     private func report(_ event: LifecycleEvent, _ machine: Machine, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
-        let token = request.queryValue("token") ?? ""
-        guard ConstantTime.equal(token.utf8, Array(machine.installToken.utf8)) else {
-            let why = token.isEmpty ? "missing token" : "wrong token"
-            try inventory.record("\(event.rawValue)-refused", for: machine.mac, source: "http", detail: why)
-            log.warning("\(event.rawValue)-refused", ["mac": machine.mac.description, "why": why])
-            return .error(403, "\(why) for \(machine.mac): use the token from this machine's user-data")
-        }
+        if let refusal = try Self.refuseWrongToken(request, machine, what: event.rawValue, inventory: inventory, log: log) { return refusal }
         let updated = try inventory.apply(event, to: machine.mac, source: "http", detail: Self.detail(request))
         log.info("transition", ["mac": machine.mac.description, "event": event.rawValue, "to": updated.state.rawValue])
         return .json(200, .object([("mac", .string(updated.mac.description)), ("state", .string(updated.state.rawValue))]))
+    }
+
+    /// A 403 (recorded as `WHAT-refused`) unless the request's `?token=` is the machine's install
+    /// token; nil when it is.
+    static func refuseWrongToken(_ request: HTTPRequest, _ machine: Machine, what: String, inventory: Inventory,
+                                 log: Logger) throws(InventoryError) -> HTTPResponse? {
+        let token = request.queryValue("token") ?? ""
+        guard !ConstantTime.equal(token.utf8, Array(machine.installToken.utf8)) else { return nil }
+        let why = token.isEmpty ? "missing token" : "wrong token"
+        try inventory.record("\(what)-refused", for: machine.mac, source: "http", detail: why)
+        log.warning("\(what)-refused", ["mac": machine.mac.description, "why": why])
+        return .error(403, "\(why) for \(machine.mac): use the token from this machine's user-data")
     }
 
     /// A short summary of what the machine posted (cloud-init's phone_home sends form fields

@@ -51,6 +51,21 @@ import Testing
         #expect(TemplateEscaping.quoteJSON(value) == expected)
     }
 
+    /// The sh filter: one single-quoted word the shell reads back exactly.
+    @Test(arguments: [
+        ("plain", "'plain'"), ("", "''"), ("it's", #"'it'\''s'"#), (#"$(reboot) `x` \ "q" *"#, #"'$(reboot) `x` \ "q" *'"#),
+        ("''", #"''\'''\'''"#),
+    ])
+    func shellQuotesOneWord(value: String, expected: String) throws {
+        #expect(try render("{{ v | sh }}", value) == expected)
+        #expect(TemplateEscaping.quoteShell(value) == expected)
+    }
+
+    @Test(arguments: ["two\nlines", "tab\there", "nul\u{0}"])
+    func shellRefusesControlCharacters(value: String) {
+        #expect(throws: TemplateError.self) { try render("{{ v | sh }}", value) }
+    }
+
     @Test func jsonEncodesNestedValues() throws {
         let template = try Template(name: "t", source: "{{ v | json }}")
         let value: TemplateValue = ["b": ["x\"", false], "a": [:], "c": []]

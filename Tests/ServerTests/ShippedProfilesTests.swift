@@ -24,7 +24,7 @@ import Wire
 
     @Test func theShippedProfilesLoad() throws {
         let names = try Self.catalog().profiles.keys.sorted()
-        #expect(names == ["debian-12", "local-disk", "ubuntu-24.04"])
+        #expect(names == ["debian-12", "k3s-agent", "k3s-server", "local-disk", "ubuntu-24.04"])
     }
 
     /// Each shipped profile as shipped, and with its lists filled in as an operator would.
@@ -48,18 +48,71 @@ import Wire
         for profile in try Self.variants(name) { try validateUserData(profile, name) }
     }
 
+    /// The k3s profiles for each kind of member: the first server, a later server, an agent.
+    @Test(arguments: [("k3s-server", "52:54:00:12:34:56", "server"), ("k3s-server", "52:54:00:12:34:57", "server"),
+                      ("k3s-agent", "52:54:00:12:34:58", "agent")])
+    func k3sUserDataPassesCloudInitSchema(profile name: String, mac: String, role: String) throws {
+        let cluster = Cluster(name: "lab", kind: .k3s, version: "v1.31.4+k3s1", tlsSANs: ["k3s.lab"], token: "t0ken",
+                              firstServer: try MACAddress("52:54:00:12:34:56"), createdAt: "")
+        var machine = Self.machine
+        machine.mac = try MACAddress(mac)
+        machine.role = role
+        machine.cluster = "lab"
+        for profile in try Self.variants(name) {
+            let userData = try validateUserData(profile, name, machine: machine, cluster: cluster)
+            // The environment file's words survive the shell exactly (the sh filter's quoting).
+            let environment = try #require(Self.blockScalar(in: userData, after: "path: /etc/provisiond/k3s.env"))
+            let sourced = try shell(". /dev/stdin; printf '%s|%s|%s' \"$CONFIG_URL\" \"$INSTALL_K3S_EXEC\" \"$INSTALL_K3S_VERSION\"", input: environment)
+            #expect(sourced.output == "http://10.77.0.1:8080/cloud-init/\(mac)/k3s-config?token=\(machine.installToken)|\(role)|v1.31.4+k3s1")
+            let script = try #require(Self.blockScalar(in: userData, after: "path: /usr/local/sbin/provisiond-k3s-join"))
+            #expect(script.hasPrefix("#!/bin/sh\n"))
+            #expect(try shell("sh -n /dev/stdin", input: script).status == 0, "the join script does not parse")
+        }
+    }
+
+    /// The lines of the `content: |` block that follows `marker`, unindented.
+    static func blockScalar(in yaml: String, after marker: String) -> String? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.contains(marker) }),
+              let content = lines[start...].firstIndex(where: { $0.hasSuffix("content: |") }) else { return nil }
+        let indent = lines[content].prefix { $0 == " " }.count + 2
+        let body = lines[(content + 1)...].prefix { $0.isEmpty || $0.prefix(indent).allSatisfy { $0 == " " } && $0.count > indent }
+        return body.map { String($0.dropFirst(indent)) }.joined(separator: "\n") + "\n"
+    }
+
+    private func shell(_ command: String, input: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     private func validateUserData(_ profile: CompiledProfile, _ name: String) throws {
+        try validateUserData(profile, name, machine: Self.machine, cluster: nil)
+    }
+
+    @discardableResult
+    private func validateUserData(_ profile: CompiledProfile, _ name: String, machine: Machine, cluster: Cluster?) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let userData = try #require(try profile.render(.userData, machine: Self.machine, serverURL: "http://10.77.0.1:8080"))
+        let userData = try #require(try profile.render(.userData, machine: machine, cluster: cluster, serverURL: "http://10.77.0.1:8080"))
         #expect(userData.hasPrefix("#cloud-config\n"))
-        #expect(userData.contains("http://10.77.0.1:8080/cloud-init/52:54:00:12:34:56/phone-home?token=\(Self.machine.installToken)"))
+        #expect(userData.contains("http://10.77.0.1:8080/cloud-init/\(machine.mac)/phone-home?token=\(machine.installToken)"))
         let file = dir.appendingPathComponent("user-data")
         try userData.write(to: file, atomically: true, encoding: .utf8)
         let result = try validate(file.path)
         #expect(result.status == 0, "\(name): \(result.output)\n\(userData)")
         #expect(result.output.contains("Valid cloud-config"), "\(result.output)")
+        return userData
     }
 
     @Test func ubuntuCommandLineCarriesTheSeedAndTheISO() throws {
