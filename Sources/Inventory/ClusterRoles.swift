@@ -1,22 +1,27 @@
+import Clusters
+
 /// The roles a machine may have in a cluster of each kind (DESIGN.md §9).
 public enum ClusterRoles {
     /// k3s: one role per machine.
     public static let k3s = ["server", "agent"]
     /// kubespray: the inventory groups; a machine may have several (`control-plane,etcd`).
-    public static let kubespray = ["control-plane", "node", "etcd"]
+    public static let kubespray = KubesprayRole.allCases.map(\.rawValue)
 
     /// The roles a machine's `role` text names: comma-separated, in the kind's order.
     public static func parse(_ role: String?, kind: ClusterKind, cluster: String) throws(InventoryError) -> [String] {
         guard let role, !role.isEmpty else {
             throw .invalid("a member of \(kind.rawValue) cluster \(cluster) needs a role: \(allowed(kind))")
         }
+        if kind == .kubespray {
+            do { return try KubesprayRole.parseSet(role).sorted().map(\.rawValue) } catch { throw .invalid("cluster \(cluster): \(error.description)") }
+        }
         let names = role.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let known = kind == .k3s ? k3s : kubespray
+        let known = k3s
         for name in names where !known.contains(name) {
             throw .invalid("unknown role \"\(name)\" in \(kind.rawValue) cluster \(cluster): use \(allowed(kind))")
         }
         guard Set(names).count == names.count else { throw .invalid("role \"\(role)\" names a role twice") }
-        if kind == .k3s, names.count > 1 { throw .invalid("a k3s machine has one role, server or agent, not \"\(role)\"") }
+        if names.count > 1 { throw .invalid("a k3s machine has one role, server or agent, not \"\(role)\"") }
         return known.filter(names.contains)
     }
 

@@ -38,6 +38,7 @@ enum ClusterCommands {
             try context.client.call("DELETE", "/api/v1/clusters/\(name)")
             return context.json ? "{\"deleted\":\(JSONValue.string(name).encoded())}\n" : "deleted cluster \(name)\n"
         },
+        inventory,
     ]
 
     /// The NAME positional, refused before anything is sent if it could not be a cluster name.

@@ -15,6 +15,7 @@ struct ClusterAPI {
         case (1, "GET"): return try show(path[0])
         case (1, "DELETE"): return try delete(path[0])
         case (1, _): return .methodNotAllowed(["GET", "DELETE"])
+        case (2, _) where path[1] == "inventory": return ClusterInventoryAPI.get(inventory, cluster: path[0], request)
         default: throw APIError(404, "no such endpoint: \(request.path)")
         }
     }

@@ -78,10 +78,26 @@ public enum ConfigLoader {
         },
         Option(flag: "--idle-timeout", key: "idleTimeout", argument: "SECONDS", help: "close idle HTTP connections (default 60)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
-            guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
-                throw StartupError("idle timeout \"\(value)\" must be a number of seconds between 0 and 3600")
-            }
-            config.idleTimeout = seconds
+            config.idleTimeout = try seconds(value, "idle timeout", upTo: 3600)
+        },
+        Option(flag: "--hooks-dir", key: "hooksDir", argument: "DIR", help: "executables run on every machine change (default DATA/hooks)") {
+            $0.hooksDir = $1
+        },
+        Option(flag: "--hook-timeout", key: "hookTimeout", argument: "SECONDS", help: "time limit of one hook (default 60)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            config.hookTimeout = try seconds(value, "hook timeout", upTo: 3600)
+        },
+        Option(flag: "--kubespray-command", key: "kubesprayCommand", argument: "CMD",
+               help: "playbook command, words split on spaces; in --config a JSON array (default \"ansible-playbook -b\")") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            config.kubesprayCommand = try command(value.split(separator: " ").map(String.init))
+        },
+        Option(flag: "--kubespray-dir", key: "kubesprayDir", argument: "DIR", help: "where the playbook command runs (default DATA/clusters/NAME)") {
+            $0.kubesprayDir = $1
+        },
+        Option(flag: "--kubespray-timeout", key: "kubesprayTimeout", argument: "SECONDS", help: "time limit of one playbook run (default 3600)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            config.kubesprayTimeout = try seconds(value, "kubespray timeout", upTo: 86400)
         },
         Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
@@ -90,6 +106,18 @@ public enum ConfigLoader {
             config.logLevel = level
         },
     ]
+
+    private static func seconds(_ value: String, _ what: String, upTo limit: Double) throws(StartupError) -> Double {
+        guard let seconds = Double(value), seconds > 0, seconds <= limit else {
+            throw StartupError("\(what) \"\(value)\" must be a number of seconds between 0 and \(Int(limit))")
+        }
+        return seconds
+    }
+
+    private static func command(_ words: [String]) throws(StartupError) -> [String] {
+        guard let first = words.first, !first.isEmpty else { throw StartupError("kubespray command must name a program") }
+        return words
+    }
 
     public static func load(arguments: [String]) throws(StartupError) -> Command {
         var flags: [(Option, String)] = []
@@ -145,6 +173,14 @@ public enum ConfigLoader {
             guard let option = options.first(where: { $0.key == key }) else {
                 let known = (options.map(\.key) + ["dhcp"]).joined(separator: ", ")
                 throw StartupError("config file \(path): unknown key \"\(key)\" (known: \(known))")
+            }
+            if key == "kubesprayCommand", let items = value.arrayValue {
+                let words = items.compactMap(\.stringValue)
+                guard words.count == items.count else {
+                    throw StartupError("config file \(path): \"kubesprayCommand\" must be an array of strings")
+                }
+                config.kubesprayCommand = try command(words)
+                continue
             }
             guard let text = value.stringValue else {
                 throw StartupError("config file \(path): \"\(key)\" must be a string, not \(value.typeName)")

@@ -15,6 +15,7 @@ public final class Provisiond: @unchecked Sendable {
     private let servers: [HTTPServer]
     private let tftp: TFTPService?
     private let dhcp: DHCPService?
+    private let deployer: KubesprayDeployer
     private let log: Logger
     private var signals: SignalWatcher?
 
@@ -33,6 +34,15 @@ public final class Provisiond: @unchecked Sendable {
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
+        let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"))
+        let deployer = KubesprayDeployer(inventory: inventory, settings: .init(command: config.kubesprayCommand, directory: config.kubesprayDir,
+                                                                                timeout: config.kubesprayTimeout, clustersDir: config.clustersDir),
+                                         log: log.named("kubespray"))
+        self.deployer = deployer
+        inventory.observe { change in
+            hooks.fire(change.event, change.machine)
+            deployer.changed(change)
+        }
         let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
@@ -102,6 +112,7 @@ public final class Provisiond: @unchecked Sendable {
             log.info("listening", ["service": "dhcp", "ports": dhcp.ports.map(String.init).joined(separator: ","),
                                    "interface": config.dhcp.interface ?? "all"])
         }
+        deployer.refreshAll()
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "provisiond.signals")) { [self] number in
             log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])

@@ -31,6 +31,16 @@ public struct ServerConfig: Sendable, Equatable {
     public var discovery: DiscoveryPolicy = .ignore
     /// Seconds an HTTP connection may sit without a complete request before it is closed.
     public var idleTimeout: Double = 60
+    /// Executables run on every inventory change (DESIGN.md §9); nil means `<dataDir>/hooks`.
+    public var hooksDir: String?
+    /// Seconds one hook may run before it is stopped.
+    public var hookTimeout: Double = 60
+    /// The playbook command for kubespray clusters; `-i INVENTORY PLAYBOOK [--limit ...]` follow.
+    public var kubesprayCommand = ["ansible-playbook", "-b"]
+    /// Where the playbook command runs (a kubespray checkout); nil means the cluster's directory.
+    public var kubesprayDir: String?
+    /// Seconds one playbook run may take before it is stopped.
+    public var kubesprayTimeout: Double = 3600
 
     public init() {}
 
@@ -38,4 +48,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var resolvedAssetsDir: String { assetsDir ?? dataDir + "/assets" }
     public var resolvedTFTPRoot: String { tftpRoot ?? dataDir + "/tftp" }
     public var adminTokenPath: String { dataDir + "/admin.token" }
+    public var resolvedHooksDir: String { hooksDir ?? dataDir + "/hooks" }
+    /// Kubespray inventories and run logs, `clusters/NAME/` each.
+    public var clustersDir: String { dataDir + "/clusters" }
 }

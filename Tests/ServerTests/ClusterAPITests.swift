@@ -58,7 +58,7 @@ struct ClusterAPITests {
         let bad = try fixture.send("POST", "/api/v1/machines",
                                    body: #"{"mac":"52:54:00:00:00:01","hostname":"a","profile":"p","cluster":"kb","role":"server"}"#)
         #expect(bad.status == 400)
-        #expect(try bad.errorMessage().contains("unknown role \"server\" in kubespray cluster kb"))
+        #expect(try bad.errorMessage().contains("cluster kb: unknown kubespray role \"server\""))
         let good = try fixture.register("52:54:00:00:00:01", hostname: "a", extra: #","cluster":"kb","role":"node,etcd,control-plane""#)
         #expect(good["role"] == .string("control-plane,node,etcd"))
     }

@@ -1,0 +1,90 @@
+import Dispatch
+import Foundation
+import Inventory
+
+/// Plain lifecycle hooks (DESIGN.md §9): every executable regular file in the hooks directory runs,
+/// in name order, for each inventory change, with the machine in the environment (`EVENT`,
+/// `MAC`, `HOSTNAME`, `IP`, `ROLE`, `CLUSTER`, `PROFILE`, `STATE`, empty when unset, plus
+/// `PATH`) and as JSON on stdin. They run one at a time on their own queue, never on the thread
+/// that made the change; a hook that fails, is killed or times out leaves a `hook-failed` event
+/// on the machine and a log line, and nothing else happens.
+final class HookRunner: @unchecked Sendable {
+    let directory: String
+    let timeout: Double
+    private let inventory: Inventory
+    private let log: Logger
+    private let path: String
+    private let queue = DispatchQueue(label: "provisiond.hooks")
+    /// Names already reported as skipped (touched only on `queue`), so each is logged once.
+    private var skipped: Set<String> = []
+    private var reportedMissing = false
+
+    init(directory: String, timeout: Double, inventory: Inventory, log: Logger,
+         path: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") {
+        self.directory = directory
+        self.timeout = timeout
+        self.inventory = inventory
+        self.log = log
+        self.path = path
+    }
+
+    /// Queues the hooks for one event; returns at once.
+    func fire(_ event: String, _ machine: Machine) {
+        queue.async { [self] in
+            for hook in hooks() { run(hook, event, machine) }
+        }
+    }
+
+    /// Waits for the hooks queued so far (tests, shutdown).
+    func drain() { queue.sync {} }
+
+    private func run(_ name: String, _ event: String, _ machine: Machine) {
+        let runner = ProcessRunner(arguments: [directory + "/" + name], environment: environment(event, machine),
+                                   input: Array((MachineJSON.machine(machine).encoded() + "\n").utf8), directory: directory,
+                                   timeout: timeout, tailLines: 5)
+        let mac = machine.mac.description
+        do {
+            let outcome = try runner.run()
+            if outcome.succeeded {
+                log.info("hook-ok", ["mac": mac, "hook": name, "event": event])
+                return
+            }
+            failed(machine, event, name, "\(outcome.status)" + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.joined(separator: " | ")))
+        } catch {
+            failed(machine, event, name, error.description)
+        }
+    }
+
+    private func failed(_ machine: Machine, _ event: String, _ name: String, _ what: String) {
+        log.warning("hook-failed", ["mac": machine.mac.description, "hook": name, "event": event, "error": what])
+        do {
+            try inventory.record("hook-failed", for: machine.mac, source: "hooks", detail: "\(name) on \(event): \(what)")
+        } catch {
+            // The machine may be gone (a hook on its deletion): the log line is the record.
+            log.debug("hook-event-not-recorded", ["mac": machine.mac.description, "error": error.description])
+        }
+    }
+
+    func environment(_ event: String, _ machine: Machine) -> [String: String] {
+        ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": machine.ip?.description ?? "",
+         "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
+         "STATE": machine.state.rawValue, "PATH": path]
+    }
+
+    /// Executable regular files in name order; anything else is skipped and logged once, hidden
+    /// files (editor swap files, `.keep`) silently. A missing directory means no hooks.
+    private func hooks() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            if !reportedMissing { log.debug("hooks-dir-missing", ["dir": directory]) }
+            reportedMissing = true
+            return []
+        }
+        reportedMissing = false
+        return names.sorted().filter { name in
+            if name.hasPrefix(".") { return false }
+            if ProcessRunner.isExecutableFile(directory + "/" + name) { return true }
+            if skipped.insert(name).inserted { log.info("hook-skipped", ["hook": name, "reason": "not an executable regular file"]) }
+            return false
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Glibc
+import Inventory
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite("HookRunner")
+struct HookRunnerTests {
+    private let directory: TemporaryDirectory
+    private let inventory: Inventory
+    private let mac = try! MACAddress("52:54:00:00:70:01")
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        inventory = try Inventory(path: directory.file("provision.db"))
+        try FileManager.default.createDirectory(atPath: directory.file("hooks"), withIntermediateDirectories: true)
+        _ = try inventory.createCluster(ClusterSpec(name: "lab", kind: .kubespray), source: "test")
+    }
+
+    private func hook(_ name: String, _ body: String, executable: Bool = true) throws {
+        let path = try directory.write("hooks/" + name, "#!/bin/sh\n" + body + "\n")
+        chmod(path, executable ? 0o755 : 0o644)
+    }
+
+    private func runner(timeout: Double = 5, hooksDir: String? = nil) -> HookRunner {
+        HookRunner(directory: hooksDir ?? directory.file("hooks"), timeout: timeout, inventory: inventory,
+                   log: Logger(component: "hooks", minimum: .error), path: "/usr/bin:/bin")
+    }
+
+    private func machine() throws -> Machine {
+        try inventory.register(mac, MachineSpec(hostname: "node1", profile: "debian", role: "node", cluster: "lab",
+                                                ip: try IPv4Address("10.0.0.7")), source: "test")
+    }
+
+    private func events() throws -> [MachineEvent] { try inventory.events(mac).filter { $0.event == "hook-failed" } }
+
+    @Test("hooks get the event and the machine in the environment and as JSON on stdin, in name order")
+    func delivers() throws {
+        let out = directory.file("out")
+        try hook("10-env", "env | grep -E '^(EVENT|MAC|HOSTNAME|IP|ROLE|CLUSTER|PROFILE|STATE|PATH|HOME)=' | sort > \(out).env")
+        try hook("20-stdin", "cat > \(out).json; echo second >> \(out).env")
+        let machine = try machine()
+        let hooks = runner()
+        hooks.fire("register", machine)
+        hooks.drain()
+        #expect(try String(contentsOfFile: out + ".env", encoding: .utf8) == """
+            CLUSTER=lab
+            EVENT=register
+            HOSTNAME=node1
+            IP=10.0.0.7
+            MAC=52:54:00:00:70:01
+            PATH=/usr/bin:/bin
+            PROFILE=debian
+            ROLE=node
+            STATE=registered
+            second
+
+            """)
+        let json = try JSONParser.parse(Array(try String(contentsOfFile: out + ".json", encoding: .utf8).utf8))
+        #expect(json == MachineJSON.machine(machine))
+        #expect(json["hostname"] == .string("node1") && json["installToken"] == nil)
+        #expect(try events().isEmpty)
+    }
+
+    @Test("absent fields are empty strings")
+    func emptyFields() throws {
+        let out = directory.file("env")
+        try hook("env", "echo \"[$IP][$ROLE][$CLUSTER]\" > \(out)")
+        let machine = try inventory.register(mac, MachineSpec(hostname: "bare", profile: "debian"), source: "test")
+        let hooks = runner()
+        hooks.fire("register", machine)
+        hooks.drain()
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "[][][]\n")
+    }
+
+    @Test("a failing hook and a hanging one leave hook-failed events; later hooks still run")
+    func failures() throws {
+        let out = directory.file("ran")
+        try hook("1-fails", "echo 'disk full' >&2; exit 3")
+        try hook("2-hangs", "echo waiting; sleep 30")
+        try hook("3-runs", "echo ran > \(out)")
+        let hooks = runner(timeout: 0.5)
+        let started = Date()
+        hooks.fire("phone-home", try machine())
+        hooks.drain()
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(FileManager.default.fileExists(atPath: out))
+        let failed = try events()
+        #expect(failed.map(\.detail) == ["1-fails on phone-home: exit 3: disk full", "2-hangs on phone-home: timed out after 0.5 s: waiting"])
+        #expect(failed.allSatisfy { $0.source == "hooks" })
+    }
+
+    @Test("non-executable files, hidden files and folders are skipped; a missing directory runs nothing")
+    func skips() throws {
+        try hook("notes.txt", "exit 1", executable: false)
+        try hook(".hidden", "exit 1")
+        try FileManager.default.createDirectory(atPath: directory.file("hooks/sub"), withIntermediateDirectories: true)
+        let machine = try machine()
+        let hooks = runner()
+        hooks.fire("register", machine)
+        hooks.drain()
+        #expect(try events().isEmpty)
+        let missing = runner(hooksDir: directory.file("nowhere"))
+        missing.fire("register", machine)
+        missing.drain()
+        #expect(try events().isEmpty)
+    }
+
+    @Test("a hook on a machine that is gone is logged, not recorded, and nothing breaks")
+    func deletedMachine() throws {
+        try hook("fails", "exit 1")
+        let machine = try machine()
+        try inventory.delete(mac)
+        let hooks = runner()
+        hooks.fire("delete", machine)
+        hooks.drain()
+        #expect(try inventory.machine(mac) == nil)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Inventory
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite("KubesprayDeployer")
+struct KubesprayDeployerTests {
+    private let directory: TemporaryDirectory
+    private let inventory: Inventory
+    private let deployer: KubesprayDeployer
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        inventory = try Inventory(path: directory.file("provision.db"))
+        deployer = KubesprayDeployer(inventory: inventory,
+                                     settings: .init(command: ["/nonexistent/playbook"], directory: nil, timeout: 5, clustersDir: directory.file("clusters")),
+                                     log: Logger(component: "kubespray", minimum: .error))
+        let deployer = deployer
+        inventory.observe { deployer.changed($0) }
+        _ = try inventory.createCluster(ClusterSpec(name: "kb", kind: .kubespray), source: "test")
+    }
+
+    private func register(_ number: UInt8, _ name: String, _ role: String) throws -> MACAddress {
+        let mac = try MACAddress(octets: [0x52, 0x54, 0, 0, 0xb0, number])
+        _ = try inventory.register(mac, MachineSpec(hostname: name, profile: "p", role: role, cluster: "kb", ip: IPv4Address(10, 0, 0, number)),
+                                   source: "test")
+        return mac
+    }
+
+    private func events(_ mac: MACAddress, _ name: String) throws -> [MachineEvent] { try inventory.events(mac).filter { $0.event == name } }
+
+    @Test("an invalid membership is recorded once on the machine that made it, and the files keep the last valid one")
+    func invalidOnce() throws {
+        _ = try register(1, "a", "control-plane,etcd")
+        deployer.drain()
+        let ini = try String(contentsOfFile: directory.file("clusters/kb/inventory.ini"), encoding: .utf8)
+        let b = try register(2, "b", "etcd")
+        _ = try inventory.update(b, MachinePatch(labels: ["x": "1"]), source: "test")
+        deployer.drain()
+        let invalid = try events(b, "inventory-invalid")
+        #expect(invalid.map(\.detail) == ["cluster kb: Stop if even number of etcd hosts: etcd has 2 (a, b); it needs an odd number for quorum"])
+        #expect(try String(contentsOfFile: directory.file("clusters/kb/inventory.ini"), encoding: .utf8) == ini)
+        // Fixed: written again, and a later problem is reported anew.
+        _ = try inventory.update(b, MachinePatch(role: .some("node")), source: "test")
+        deployer.drain()
+        #expect(try String(contentsOfFile: directory.file("clusters/kb/inventory.ini"), encoding: .utf8).contains("[kube_node]\nb\n"))
+        _ = try inventory.update(b, MachinePatch(role: .some("etcd")), source: "test")
+        deployer.drain()
+        #expect(try events(b, "inventory-invalid").count == 2)
+    }
+
+    @Test("a playbook command that cannot start fails the members it would deploy, with the reason")
+    func cannotStart() throws {
+        let a = try register(1, "a", "control-plane,etcd")
+        _ = try inventory.apply(.fetchUserData, to: a, source: "test")
+        _ = try inventory.apply(.phoneHome, to: a, source: "test")
+        let deadline = Date().addingTimeInterval(10)
+        while try inventory.machine(a)?.state != .failed, Date() < deadline { usleep(20_000) }
+        let last = try #require(try inventory.events(a).last)
+        #expect(last.event == "hooks-failed" && last.source == "kubespray")
+        #expect(last.detail == "cluster.yml did not start: /nonexistent/playbook is not an executable file")
+        #expect(try events(a, "kubespray-run").count == 1)
+    }
+}
