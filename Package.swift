@@ -20,7 +20,8 @@ let package = Package(
         .target(name: "Net"),
         .target(name: "Inventory", dependencies: ["CSQLite", "Wire"]),
         .target(name: "Boot", dependencies: ["Wire", "Inventory"]),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot"]),
+        .target(name: "Proxmox", dependencies: ["Wire"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Proxmox"]),
         .executableTarget(name: "provisiond", dependencies: ["Server"]),
         .target(name: "ProvisionCLI", dependencies: ["Wire"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
@@ -29,8 +30,9 @@ let package = Package(
         .testTarget(name: "NetTests", dependencies: ["Net"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"]),
+        .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox"]),
     ]
 )
