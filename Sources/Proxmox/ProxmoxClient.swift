@@ -47,11 +47,13 @@ public final class ProxmoxClient: @unchecked Sendable {
     }
 
     /// A write that starts a task: sends it, waits for the UPID to stop, and retries the whole
-    /// step when it failed on a held lock. Returns the task's warning count.
+    /// step when it failed on a held lock. Returns the task's warning count. A `null` answer is a
+    /// change PVE made at once (e.g. resize before PVE 8 ran no task).
     @discardableResult
     public func task(_ method: String, _ path: String, _ parameters: Parameters = []) throws(ProxmoxError) -> Int {
         try withRetry { () throws(ProxmoxError) in
             let data = try request(method, path, parameters)
+            if data == .null { return 0 }
             guard let text = data.stringValue else { throw .malformed("\(method) \(path) answered no task id but \(data.encoded())") }
             return try wait(for: try UPID(text))
         }
