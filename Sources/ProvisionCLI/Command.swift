@@ -104,6 +104,9 @@ struct Command: Sendable {
         },
     ]
 
+    /// Every command provisionctl knows, in the order help lists them.
+    static var every: [Command] { all + ProxmoxCommands.all }
+
     private static func lifecycle(_ name: String, _ summary: String) -> Command {
         Command(name: name, positionals: ["MAC"], valued: ["--reason"], switches: [], summary: summary,
                 optionHelp: "  --reason TEXT      kept in the machine's timeline\n") { context throws(CLIError) in

@@ -36,12 +36,14 @@ public struct ProvisionCLI {
             if arguments.isEmpty || arguments.contains("--help") || arguments.contains("-h") { return Usage.general }
             throw CLIError("no command given", usage: true)
         }
-        let name = arguments[nameIndex]
-        guard let command = Command.all.first(where: { $0.name == name }) else {
-            throw CLIError("unknown command \"\(name)\"", usage: true)
+        // The longest command whose words start here: `proxmox vm create` before `proxmox`.
+        let following = arguments[nameIndex...]
+        let matches = Command.every.filter { following.starts(with: $0.name.split(separator: " ").map(String.init)) }
+        guard let command = matches.max(by: { $0.name.count < $1.name.count }) else {
+            throw CLIError("unknown command \"\(arguments[nameIndex])\"", usage: true)
         }
         var words = arguments
-        words.remove(at: nameIndex)
+        words.removeSubrange(nameIndex..<nameIndex + command.name.split(separator: " ").count)
         let parsed = try Arguments(words, valued: command.valued.union(Self.globalValued),
                                    switches: command.switches.union(Self.globalSwitches))
         if parsed.has("--help") || parsed.has("-h") { return command.usage + "\n" }

@@ -11,7 +11,7 @@ enum Usage {
 
     static var general: String {
         var text = "usage: provisionctl COMMAND [arguments] [options]\n\nOperator command line for provisiond.\n\ncommands:\n"
-        for command in Command.all {
+        for command in Command.every {
             let left = command.name + (command.positionals.isEmpty ? "" : " " + command.positionals.joined(separator: " "))
             text += "  " + left + String(repeating: " ", count: max(2, 18 - left.count)) + command.summary + "\n"
         }
