@@ -21,7 +21,8 @@ let package = Package(
         .target(name: "Clusters", dependencies: ["Wire"]),
         .target(name: "Inventory", dependencies: ["CSQLite", "Wire", "Clusters"]),
         .target(name: "Boot", dependencies: ["Wire", "Inventory"]),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters"]),
+        .target(name: "Proxmox", dependencies: ["Wire"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox"]),
         .executableTarget(name: "provisiond", dependencies: ["Server"]),
         .target(name: "ProvisionCLI", dependencies: ["Wire"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
@@ -31,8 +32,9 @@ let package = Package(
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"]),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
+        .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox"]),
     ]
 )

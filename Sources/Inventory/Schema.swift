@@ -91,5 +91,41 @@ public enum Schema {
             ) STRICT;
             CREATE INDEX machines_cluster ON machines(cluster);
             """),
+        Migration(version: 4, name: "proxmox endpoints, vmid reservations, vms", sql: """
+            -- A PVE API endpoint. The secret (token secret or password) is readable by provisiond
+            -- alone: the database file is 0600 and the API never returns it.
+            CREATE TABLE proxmox_endpoints (
+                name TEXT PRIMARY KEY,
+                url TEXT NOT NULL,               -- https://HOST:8006
+                auth TEXT NOT NULL CHECK (auth IN ('token','password')),
+                principal TEXT NOT NULL,         -- USER@REALM!TOKENID or USER@REALM
+                secret TEXT NOT NULL,
+                ca_pem TEXT,                     -- trust: the cluster CA as PEM ...
+                fingerprint TEXT,                -- ... or the pinned SHA-256 of the certificate
+                created_at TEXT NOT NULL
+            ) STRICT;
+
+            -- vmids taken by a create in progress, so two concurrent creates never pick the same
+            -- one between PVE's nextid check and the clone.
+            CREATE TABLE proxmox_vmid_reservations (
+                endpoint TEXT NOT NULL REFERENCES proxmox_endpoints(name) ON DELETE CASCADE,
+                vmid INTEGER NOT NULL,
+                purpose TEXT NOT NULL,
+                reserved_at TEXT NOT NULL,
+                PRIMARY KEY (endpoint, vmid)
+            ) STRICT;
+
+            -- VMs provisiond created, keyed by the machine's hostname.
+            CREATE TABLE proxmox_vms (
+                name TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL REFERENCES proxmox_endpoints(name),
+                node TEXT NOT NULL,
+                vmid INTEGER NOT NULL,
+                mac TEXT NOT NULL,               -- the machine's MAC; not a foreign key: it may be deleted first
+                template TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE (endpoint, vmid)
+            ) STRICT;
+            """),
     ]
 }

@@ -62,6 +62,17 @@ enum Render {
         return value
     }
 
+    static func json(_ value: JSONValue?) -> String { (value ?? .null).encoded(pretty: true) + "\n" }
+
+    /// An array of objects as a table of `columns` (upper-cased as headings).
+    static func table(_ value: JSONValue?, json: Bool, columns: [String]) throws(CLIError) -> String {
+        let rows = try expect(value).arrayValue ?? []
+        if json { return JSONValue.array(rows).encoded(pretty: true) + "\n" }
+        var table = TextTable(columns.map { $0.uppercased() })
+        for row in rows { table.add(columns.map { display(row[$0]) }) }
+        return table.render()
+    }
+
     static func display(_ value: JSONValue?) -> String {
         guard let value, value != .null else { return "-" }
         if let text = value.stringValue { return text.isEmpty ? "-" : text }

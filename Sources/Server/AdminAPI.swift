@@ -10,6 +10,8 @@ struct AdminAPI: Sendable {
     var boot: BootPlane?
     /// The boot plane URL previews use: `--server-url`, else the HTTP listen address.
     var previewServerURL = "http://127.0.0.1:8080"
+    /// `/api/v1/proxmox/...`.
+    var proxmox: ProxmoxAPI?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -45,6 +47,7 @@ struct AdminAPI: Sendable {
             let profiles = (boot?.profiles.profiles.values.map(\.profile) ?? []).sorted { $0.name < $1.name }
             return .json(200, .object([("profiles", .array(profiles.map(MachineJSON.profile)))]))
         }
+        if parts.count > 3, parts[2] == "proxmox", let proxmox { return try proxmox.route(parts, request) }
         if parts.count == 3, parts[2] == "leases" {
             guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
             let leases = try inventoryCall { () throws(InventoryError) in try inventory.leases() }

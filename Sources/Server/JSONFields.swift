@@ -27,6 +27,8 @@ struct JSONFields {
 
     var isEmpty: Bool { members.isEmpty }
 
+    func member(_ key: String) -> JSONValue? { members[key] }
+
     func requiredString(_ key: String) throws(APIError) -> String {
         guard let value = try string(key) else { throw APIError(400, "missing field \"\(key)\"") }
         return value
@@ -88,5 +90,19 @@ struct JSONFields {
 
     private func typeError(_ key: String, _ expected: String, _ value: JSONValue) -> APIError {
         APIError(400, "field \"\(key)\" must be \(expected), not \(value.typeName)")
+    }
+}
+
+extension JSONFields {
+    func int(_ key: String) throws(APIError) -> Int? {
+        guard let value = member(key) else { return nil }
+        guard let number = value.intValue else { throw APIError(400, "field \"\(key)\" must be an integer, not \(value.typeName)") }
+        return number
+    }
+
+    func bool(_ key: String) throws(APIError) -> Bool? {
+        guard let value = member(key) else { return nil }
+        guard let flag = value.boolValue else { throw APIError(400, "field \"\(key)\" must be true or false, not \(value.typeName)") }
+        return flag
     }
 }

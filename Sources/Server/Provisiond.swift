@@ -54,8 +54,9 @@ public final class Provisiond: @unchecked Sendable {
                              log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
-        let admin = AdminAPI(inventory: inventory, token: token, boot: boot,
-                             previewServerURL: config.serverURL ?? Self.reachableURL(http.address))
+        let serverURL = config.serverURL ?? Self.reachableURL(http.address)
+        let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
+                             proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL, log: log.named("proxmox")))
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {

@@ -1,0 +1,80 @@
+import Foundation
+import Inventory
+import Proxmox
+
+/// Turns stored endpoints into clients. Trust files live in `<data>/proxmox/` (0700), each 0600:
+/// the CA PEM as given, or the pinned certificate the probe fetched.
+struct ProxmoxConnections: Sendable, VMIDLedger {
+    let inventory: Inventory
+    let directory: String
+
+    init(inventory: Inventory, dataDir: String) {
+        self.inventory = inventory
+        directory = dataDir + "/proxmox"
+    }
+
+    func client(_ name: String) throws(APIError) -> ProxmoxClient {
+        let record: ProxmoxEndpointRecord?
+        do { record = try inventory.proxmoxEndpoint(name) } catch { throw APIError(error) }
+        guard let record else { throw APIError(404, "no Proxmox endpoint named \(name) (provisionctl proxmox add)") }
+        return try client(record)
+    }
+
+    func client(_ record: ProxmoxEndpointRecord) throws(APIError) -> ProxmoxClient {
+        do {
+            return try ProxmoxClient.connect(try endpoint(record))
+        } catch {
+            throw Self.apiError(error)
+        }
+    }
+
+    private func endpoint(_ record: ProxmoxEndpointRecord) throws(ProxmoxError) -> ProxmoxEndpoint {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .invalid("cannot create \(directory): \(error.localizedDescription)")
+        }
+        let trust: ProxmoxEndpoint.Trust
+        if let pem = record.caPEM {
+            let path = "\(directory)/\(record.name).ca.pem"
+            guard FileManager.default.createFile(atPath: path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw .invalid("cannot write \(path)")
+            }
+            trust = .caFile(path)
+        } else if let fingerprint = record.fingerprint {
+            trust = .fingerprint(try CertificateFingerprint(fingerprint), pinnedFile: "\(directory)/\(record.name).pinned.pem")
+        } else {
+            trust = .system
+        }
+        let credentials: ProxmoxEndpoint.Credentials = record.auth == .token
+            ? .token(id: record.principal, secret: record.secret) : .password(user: record.principal, password: record.secret)
+        return try ProxmoxEndpoint(name: record.name, url: record.url, credentials: credentials, trust: trust)
+    }
+
+    /// Checks an endpoint before it is stored: trust, credentials and that it answers.
+    func verify(_ record: ProxmoxEndpointRecord) throws(APIError) -> String {
+        do {
+            let version = try client(record).get("/version")
+            return version["version"]?.stringValue ?? "unknown"
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(502, "\(error)")
+        }
+    }
+
+    static func apiError(_ error: ProxmoxError) -> APIError {
+        switch error {
+        case .invalid: APIError(400, error.description)
+        default: APIError(502, error.description)
+        }
+    }
+
+    func reserve(endpoint: String, from candidate: Int, purpose: String) throws -> Int {
+        try inventory.reserveVMID(endpoint: endpoint, from: candidate, purpose: purpose)
+    }
+
+    func release(endpoint: String, vmid: Int) {
+        try? inventory.releaseVMID(endpoint: endpoint, vmid: vmid)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Proxmox
+import Testing
+import Wire
+
+/// provisionctl proxmox against a real provisiond driving fakepve: add, template rollout on two
+/// nodes and again, VM create end to end, concurrent creates, delete.
+@Suite(.timeLimit(.minutes(5))) struct ProxmoxOperationsTests {
+    private let image = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2"
+
+    private func setUp(_ dir: TemporaryDirectory, faults: [FakePVE.Fault] = []) throws -> (FakePVE, ServerProcess) {
+        let pve = try FakePVE(directory: dir.path + "/pve", faults: faults)
+        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--server-url", "http://10.77.0.1:8080"])
+        try FakePVE.tokenSecret.write(toFile: dir.path + "/secret", atomically: true, encoding: .utf8)
+        let untrusted = try server.ctl(["proxmox", "add", "lab", "--url", pve.url, "--token-id", FakePVE.tokenID, "--token-secret-file", dir.path + "/secret"])
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stderr.contains("--ca-file") && untrusted.stderr.contains("--fingerprint"), "\(untrusted.stderr)")
+        let added = try server.ctl(["proxmox", "add", "lab", "--url", pve.url, "--token-id", FakePVE.tokenID,
+                                    "--token-secret-file", dir.path + "/secret", "--ca-file", pve.pki.caFile])
+        #expect(added.status == 0, "\(added.stderr)")
+        return (pve, server)
+    }
+
+    private func rollout(_ server: ServerProcess, _ extra: [String] = []) throws -> ProcessResult {
+        try server.ctl(["proxmox", "template", "rollout", "--endpoint", "lab", "--name", "debian-12", "--image-url", image,
+                        "--checksum", "sha256:" + String(repeating: "ab", count: 32), "--storage", "local-lvm", "--import-storage", "local",
+                        "--node", "pve1", "--node", "pve2", "--json"] + extra)
+    }
+
+    @Test func templateRolloutOnTwoNodesIsIdempotentAndSecretsStayInside() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (pve, server) = try setUp(dir)
+        let first = try rollout(server)
+        #expect(first.status == 0, "\(first.stderr)")
+        let results = try JSONParser.parse(first.stdout).arrayValue ?? []
+        #expect(results.map { $0["status"]?.stringValue } == ["created", "created"])
+        let client = try pve.client()
+        for result in results {
+            let node = result["node"]?.stringValue ?? "", vmid = result["vmid"]?.intValue ?? 0
+            let config = try client.get("/nodes/\(node)/qemu/\(vmid)/config")
+            #expect(config["template"]?.intValue == 1)
+            #expect(config["scsi0"]?.stringValue?.contains("import-from=local:import/provisiond-debian-12-") == true)
+            #expect(config["ide2"]?.stringValue?.hasPrefix("local-lvm:") == true)
+            #expect(config["serial0"] == .string("socket") && config["vga"] == .string("serial0") && config["boot"] == .string("order=scsi0"))
+            #expect(config["agent"] == .string("1"))
+        }
+        let again = try rollout(server)
+        #expect(try JSONParser.parse(again.stdout).arrayValue?.map { $0["status"]?.stringValue } == ["unchanged", "unchanged"])
+        #expect(try JSONParser.parse(again.stdout).arrayValue?.map { $0["vmid"] } == results.map { $0["vmid"] })
+
+        let listed = try server.ctl(["proxmox", "endpoints", "--json"])
+        #expect(listed.stdout.contains("\"has_secret\": true") && !listed.stdout.contains(FakePVE.tokenSecret))
+        #expect(server.stop() == 0)
+        #expect(!server.log.contains(FakePVE.tokenSecret))
+    }
+
+    @Test func halfMadeTemplateIsReportedAndReplaced() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (pve, server) = try setUp(dir, faults: [.init(method: "POST", suffix: "/template", status: 500, message: "storage went away", times: 1)])
+        defer { pve.stop() }
+        let first = try rollout(server)
+        #expect(first.status == 1)
+        #expect(first.stderr.contains("storage went away"), "\(first.stderr)")
+        let second = try rollout(server)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("half-made") && second.stderr.contains("--replace"), "\(second.stderr)")
+        let replaced = try rollout(server, ["--replace"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try JSONParser.parse(replaced.stdout).arrayValue?.map { $0["status"]?.stringValue } == ["replaced", "unchanged"])
+    }
+
+    @Test func vmCreateEndToEndConcurrentlyThenDelete() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (pve, server) = try setUp(dir)
+        #expect(try rollout(server).status == 0)
+        let names = ["web1", "web2", "web3"]
+        let outputs = Outputs()
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
+            let result = try? server.ctl(["proxmox", "vm", "create", names[index], "--endpoint", "lab", "--template", "debian-12",
+                                          "--profile", "debian-12", "--role", "worker", "--cores", "2", "--memory", "2048", "--disk", "20G", "--json"])
+            outputs.set(index, result)
+        }
+        let client = try pve.client()
+        var vmids: Set<Int> = []
+        for (index, name) in names.enumerated() {
+            let result = try #require(outputs.get(index))
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            let vm = try JSONParser.parse(result.stdout)
+            let vmid = try #require(vm["vmid"]?.intValue), node = vm["node"]?.stringValue ?? "", mac = vm["mac"]?.stringValue ?? ""
+            vmids.insert(vmid)
+            let config = try client.get("/nodes/\(node)/qemu/\(vmid)/config")
+            #expect(config["net0"]?.stringValue?.lowercased().hasPrefix("virtio=\(mac)") == true)
+            #expect(ProxmoxJSON.int(config["cores"]) == 2 && ProxmoxJSON.int(config["memory"]) == 2048)
+            let smbios = config["smbios1"]?.stringValue ?? ""
+            let serial = Data(base64Encoded: String(smbios.split(separator: ",").first { $0.hasPrefix("serial=") }?.dropFirst(7) ?? ""))
+            #expect(serial.map { String(decoding: $0, as: UTF8.self) } == "ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/")
+            #expect(smbios.contains("base64=1") && smbios.contains("uuid="))
+            #expect(try client.get("/nodes/\(node)/qemu/\(vmid)/status/current")["status"] == .string("running"))
+            // fakepve checks the resize against PVE's schema and runs its task, but keeps no size.
+            let tasks = try client.get("/nodes/\(node)/tasks", [("vmid", .int(vmid))]).arrayValue ?? []
+            #expect(tasks.contains { $0["type"] == .string("resize") && $0["status"] == .string("OK") })
+            let events = try JSONParser.parse(try server.ctl(["events", mac, "--json"]).stdout).arrayValue?.map { $0["event"]?.stringValue ?? "" }
+            #expect(events == ["register", "proxmox-clone", "proxmox-configure", "proxmox-resize", "proxmox-start"])
+        }
+        #expect(vmids.count == names.count)
+
+        let list = try JSONParser.parse(try server.ctl(["proxmox", "vm", "list", "--json"]).stdout).arrayValue ?? []
+        #expect(list.map { $0["status"]?.stringValue } == ["running", "running", "running"])
+        #expect(list.map { $0["state"]?.stringValue } == ["registered", "registered", "registered"])
+
+        let badMemory = try server.ctl(["proxmox", "vm", "create", "bad1", "--endpoint", "lab", "--template", "debian-12",
+                                        "--profile", "debian-12", "--memory", "1"])
+        #expect(badMemory.status == 1)
+        #expect(badMemory.stderr.contains("memory") && badMemory.stderr.contains("proxmox-configure"), "\(badMemory.stderr)")
+        #expect(try server.ctl(["proxmox", "vm", "delete", "bad1"]).status == 0)
+
+        let deleted = try server.ctl(["proxmox", "vm", "delete", "web1"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        let remaining = try JSONParser.parse(try server.ctl(["proxmox", "vm", "list", "--json"]).stdout).arrayValue ?? []
+        #expect(remaining.map { $0["name"]?.stringValue } == ["web2", "web3"])
+        let web1 = list.first { $0["name"] == .string("web1") }
+        #expect(throws: ProxmoxError.self) { try client.get("/nodes/\(web1?["node"]?.stringValue ?? "")/qemu/\(web1?["vmid"]?.intValue ?? 0)/config") }
+        #expect(try server.ctl(["show", web1?["mac"]?.stringValue ?? ""]).status == 1)
+    }
+}
+
+private final class Outputs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: ProcessResult] = [:]
+    func set(_ index: Int, _ result: ProcessResult?) { lock.withLock { results[index] = result } }
+    func get(_ index: Int) -> ProcessResult? { lock.withLock { results[index] } }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Glibc
+import Proxmox
+
+/// A CA and a server certificate for 127.0.0.1 made with openssl, for fakepve's TLS.
+struct TestPKI {
+    let caFile: String
+    let certFile: String
+    let keyFile: String
+
+    init(in directory: String) throws {
+        caFile = directory + "/ca.pem"
+        certFile = directory + "/server.pem"
+        keyFile = directory + "/server.key"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let extensions = directory + "/server.ext"
+        try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        for arguments in [
+            ["req", "-x509"] + ec + ["-keyout", directory + "/ca.key", "-out", caFile, "-days", "2", "-subj", "/CN=provisiond test CA",
+                                     "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+            ["req"] + ec + ["-keyout", keyFile, "-out", directory + "/server.csr", "-subj", "/CN=pve1"],
+            ["x509", "-req", "-in", directory + "/server.csr", "-CA", caFile, "-CAkey", directory + "/ca.key", "-CAcreateserial",
+             "-out", certFile, "-days", "2", "-extfile", extensions],
+        ] {
+            let result = try runTool("openssl", arguments)
+            guard result.status == 0 else { throw TestFailure("openssl \(arguments[0]) failed: \(result.stderr)") }
+        }
+    }
+
+    /// The server certificate's SHA-256 fingerprint as `AB:CD:...`, as openssl computes it.
+    func serverFingerprint() throws -> String {
+        let result = try runTool("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", certFile])
+        guard let value = result.stdout.split(separator: "=", maxSplits: 1).last else { throw TestFailure("no fingerprint: \(result.stderr)") }
+        return value.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// fakepve (PyPI, a third-party fake of the PVE 9 API) on a free port of 127.0.0.1 with two nodes,
+/// pve1 and pve2, tasks finishing at once (`--time-scale 0`), storage `local` taking imports, the
+/// API token `root@pam!provisiond`, and the test's certificate. It must be installed: scripts/test
+/// makes `.venv` (or `$PROVISIOND_VENV`); without it the test fails.
+final class FakePVE: @unchecked Sendable {
+    static let tokenID = "root@pam!provisiond"
+    static let tokenSecret = "0f4c8a52-5b6e-4c1c-9d7e-000000000001"
+    static let password = "secret"
+
+    struct Fault {
+        var method: String
+        var suffix: String
+        var error: String?
+        var status: Int?
+        var message: String?
+        var times: Int?
+    }
+
+    let process = Process()
+    let port: UInt16
+    let pki: TestPKI
+    private let output = Pipe()
+
+    var url: String { "https://127.0.0.1:\(port)" }
+
+    static var venv: String {
+        if let dir = ProcessInfo.processInfo.environment["PROVISIOND_VENV"], !dir.isEmpty { return dir }
+        return NetworkBootImages.repository.appendingPathComponent(".venv").path
+    }
+
+    init(directory: String, faults: [Fault] = []) throws {
+        let python = Self.venv + "/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: Self.venv + "/bin/fakepve") else {
+            throw TestFailure("fakepve is not installed in \(Self.venv): run scripts/test, which makes the virtualenv")
+        }
+        pki = try TestPKI(in: directory + "/pki")
+        let guests = #"{"guests": [{"vmid": 100, "name": "other1", "node": "pve1"}, {"vmid": 101, "name": "other2", "node": "pve2"}]}"#
+        try guests.write(toFile: directory + "/guests.json", atomically: true, encoding: .utf8)
+        let faultList = faults.map { fault -> String in
+            var members = ["\"method\": \"\(fault.method)\"", "\"suffix\": \"\(fault.suffix)\""]
+            if let error = fault.error { members.append("\"error\": \"\(error)\"") }
+            if let status = fault.status { members.append("\"status\": \(status)") }
+            if let message = fault.message { members.append("\"message\": \"\(message)\"") }
+            if let times = fault.times { members.append("\"times\": \(times)") }
+            return "{" + members.joined(separator: ", ") + "}"
+        }
+        let setup = """
+            {"tokens": {"\(Self.tokenID)": "\(Self.tokenSecret)"}, "content": {"local": "iso,vztmpl,backup,import"},
+             "faults": [\(faultList.joined(separator: ", "))]}
+            """
+        try setup.write(toFile: directory + "/setup.json", atomically: true, encoding: .utf8)
+        port = try Self.freePort()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fakepve_setup.py").path
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, directory + "/guests.json", "--host", "127.0.0.1", "--port", String(port), "--time-scale", "0",
+                             "--password", Self.password, "--cert", pki.certFile, "--key", pki.keyFile]
+        process.environment = ["FAKEPVE_SETUP": directory + "/setup.json", "PATH": "/usr/bin:/bin"]
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.runWithSignalsUnblocked()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if try runTool("curl", ["-s", "-o", "/dev/null", "--cacert", pki.caFile, url + "/api2/json/version"]).status == 0 { return }
+            guard process.isRunning else { break }
+            usleep(100_000)
+        }
+        stop()
+        throw TestFailure("fakepve did not start: \(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self))")
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = try? process.reap(seconds: 10)
+    }
+
+    /// A client of the library under test with the token and the CA.
+    func client() throws -> ProxmoxClient {
+        try ProxmoxClient.connect(try ProxmoxEndpoint(name: "fake", url: url, credentials: .token(id: Self.tokenID, secret: Self.tokenSecret),
+                                                      trust: .caFile(pki.caFile)))
+    }
+
+    /// A port nobody listens on now: bind port 0, read it, close.
+    private static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw TestFailure("cannot find a free port") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
