@@ -7,7 +7,9 @@ import Inventory
 /// `MAC`, `HOSTNAME`, `IP`, `ROLE`, `CLUSTER`, `PROFILE`, `STATE`, empty when unset, plus
 /// `PATH`) and as JSON on stdin. They run one at a time on their own queue, never on the thread
 /// that made the change; a hook that fails, is killed or times out leaves a `hook-failed` event
-/// on the machine and a log line, and nothing else happens.
+/// on the machine and a log line. After a phone-home they also decide the machine's readiness
+/// (DESIGN.md §3): every hook succeeded (or there are none) → `ready`, one failed → `failed`;
+/// except in kubespray clusters, where the playbook run decides (`KubesprayDeployer`).
 final class HookRunner: @unchecked Sendable {
     let directory: String
     let timeout: Double
@@ -31,14 +33,31 @@ final class HookRunner: @unchecked Sendable {
     /// Queues the hooks for one event; returns at once.
     func fire(_ event: String, _ machine: Machine) {
         queue.async { [self] in
-            for hook in hooks() { run(hook, event, machine) }
+            let failures = hooks().compactMap { run($0, event, machine) }
+            if event == LifecycleEvent.phoneHome.rawValue { settle(machine, failures) }
+        }
+    }
+
+    /// installed → ready when the hooks of its phone-home succeeded, else → failed.
+    private func settle(_ machine: Machine, _ failures: [String]) {
+        let mac = machine.mac.description
+        do {
+            if try inventory.cluster(of: machine)?.kind == .kubespray { return }
+            let event: LifecycleEvent = failures.isEmpty ? .hooksSucceeded : .hooksFailed
+            let detail = failures.isEmpty ? "" : failures.joined(separator: "; ")
+            let settled = try inventory.apply(event, to: machine.mac, source: "hooks", detail: detail)
+            log.info("transition", ["mac": mac, "event": event.rawValue, "to": settled.state.rawValue])
+        } catch {
+            // Reimaged, retired or deleted while its hooks ran: nothing to settle.
+            log.info("hooks-not-settled", ["mac": mac, "why": error.description])
         }
     }
 
     /// Waits for the hooks queued so far (tests, shutdown).
     func drain() { queue.sync {} }
 
-    private func run(_ name: String, _ event: String, _ machine: Machine) {
+    /// Runs one hook; returns what went wrong, or nil when it succeeded.
+    private func run(_ name: String, _ event: String, _ machine: Machine) -> String? {
         let runner = ProcessRunner(arguments: [directory + "/" + name], environment: environment(event, machine),
                                    input: Array((MachineJSON.machine(machine).encoded() + "\n").utf8), directory: directory,
                                    timeout: timeout, tailLines: 5)
@@ -47,15 +66,15 @@ final class HookRunner: @unchecked Sendable {
             let outcome = try runner.run()
             if outcome.succeeded {
                 log.info("hook-ok", ["mac": mac, "hook": name, "event": event])
-                return
+                return nil
             }
-            failed(machine, event, name, "\(outcome.status)" + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.joined(separator: " | ")))
+            return failed(machine, event, name, "\(outcome.status)" + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.joined(separator: " | ")))
         } catch {
-            failed(machine, event, name, error.description)
+            return failed(machine, event, name, error.description)
         }
     }
 
-    private func failed(_ machine: Machine, _ event: String, _ name: String, _ what: String) {
+    private func failed(_ machine: Machine, _ event: String, _ name: String, _ what: String) -> String {
         log.warning("hook-failed", ["mac": machine.mac.description, "hook": name, "event": event, "error": what])
         do {
             try inventory.record("hook-failed", for: machine.mac, source: "hooks", detail: "\(name) on \(event): \(what)")
@@ -63,10 +82,13 @@ final class HookRunner: @unchecked Sendable {
             // The machine may be gone (a hook on its deletion): the log line is the record.
             log.debug("hook-event-not-recorded", ["mac": machine.mac.description, "error": error.description])
         }
+        return "\(name): \(what)"
     }
 
+    /// `IP` is the machine's reserved address, else its DHCP lease's.
     func environment(_ event: String, _ machine: Machine) -> [String: String] {
-        ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": machine.ip?.description ?? "",
+        let address = (try? inventory.address(of: machine)) ?? nil
+        return ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": address?.description ?? "",
          "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
          "STATE": machine.state.rawValue, "PATH": path]
     }

@@ -1,5 +1,6 @@
 import Clusters
 import Inventory
+import Wire
 
 /// A kubespray cluster's current inventory, rendered from its members as they are in the
 /// inventory now (retired machines are not members). Used by the deployer and by
@@ -23,10 +24,16 @@ enum KubesprayClusterInventory {
 
     static func load(_ inventory: Inventory, cluster name: String) throws(Failure) -> KubesprayInventory {
         let (cluster, machines): (Cluster, [Machine])
-        do { (cluster, machines) = try inventory.clusterWithMembers(named: name) } catch { throw .store(error) }
+        var addresses: [MACAddress: IPv4Address] = [:]
+        do {
+            (cluster, machines) = try inventory.clusterWithMembers(named: name)
+            for machine in machines { addresses[machine.mac] = try inventory.address(of: machine) }
+        } catch { throw .store(error) }
         guard cluster.kind == .kubespray else { throw .notKubespray(name) }
         do {
-            let members = try machines.compactMap { machine throws(KubesprayRoleError) in try KubesprayMember(machine) }
+            let members = try machines.compactMap { machine throws(KubesprayRoleError) in
+                try KubesprayMember(machine, address: addresses[machine.mac])
+            }
             return try KubesprayInventory(members: members)
         } catch let error as KubesprayRoleError {
             throw .invalid(error.description)

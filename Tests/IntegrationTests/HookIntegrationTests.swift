@@ -48,12 +48,25 @@ import Wire
         #expect(!FileManager.default.fileExists(atPath: out + ".ran"))
         #expect(lab.server.log.contains("hook-skipped hook=40-not-executable"))
 
-        // Lifecycle transitions fire hooks too, named by their event.
-        try hook("50-transitions", "echo \"$EVENT $STATE\" >> \(out).transitions")
+        // Lifecycle transitions fire hooks too, named by their event; the hooks of a phone-home
+        // decide readiness: all succeeded → ready.
+        try hook("50-transitions", "[ \"$HOSTNAME\" = web1 ] && echo \"$EVENT $STATE\" >> \(out).transitions; exit 0")
         try lab.install(mac)
-        try lab.waitFor("the phone-home hook") {
-            ((try? String(contentsOfFile: out + ".transitions", encoding: .utf8)) ?? "").contains("phone-home installed\n")
+        try lab.waitFor("the machine to be ready") { try lab.state(mac) == "ready" }
+        try lab.waitFor("the hooks-succeeded hook") {
+            ((try? String(contentsOfFile: out + ".transitions", encoding: .utf8)) ?? "").contains("hooks-succeeded ready\n")
         }
-        #expect(try String(contentsOfFile: out + ".transitions", encoding: .utf8) == "fetch-user-data installing\nphone-home installed\n")
+        #expect(try String(contentsOfFile: out + ".transitions", encoding: .utf8)
+                == "fetch-user-data installing\nphone-home installed\nhooks-succeeded ready\n")
+
+        // One failing hook after a phone-home → failed, with the hook's words in the event.
+        try hook("60-check-disk", "[ \"$EVENT $HOSTNAME\" = 'phone-home db1' ] || exit 0; echo 'no data disk' >&2; exit 3")
+        let db = "52:54:00:00:a0:02"
+        try lab.ctl(["register", db, "--hostname", "db1", "--profile", "test", "--ip", "10.0.0.10"])
+        try lab.install(db)
+        try lab.waitFor("db1 to fail") { try lab.state(db) == "failed" }
+        let settled = try #require(try lab.events(db).last)
+        #expect(settled["event"] == .string("hooks-failed"))
+        #expect(settled["detail"]?.stringValue?.contains("60-check-disk: exit 3: no data disk") == true, "\(settled)")
     }
 }

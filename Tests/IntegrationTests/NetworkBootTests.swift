@@ -104,17 +104,22 @@ import Wire
         #expect(log.contains("method=GET path=/assets/netboot/linux status=200"))
         #expect(log.contains("method=GET path=/assets/netboot/initramfs.gz status=200"))
 
-        // The lifecycle: registered → booting → installing → installed, one event each.
-        let shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
+        // The lifecycle: registered → booting → installing → installed, one event each, then ready
+        // once its (no) hooks have run.
+        var shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
+        for _ in 0..<100 where shown["state"] != .string("ready") {
+            Thread.sleep(forTimeInterval: 0.1)
+            shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
+        }
         let instanceID = try #require(shown["instanceId"]?.stringValue)
-        #expect(shown["state"] == .string("installed"))
+        #expect(shown["state"] == .string("ready"))
         #expect(serial.contains("NETBOOT: meta-data ok instance-id=\(instanceID) hostname=\(hostname)"))
         let events = try Self.events(server, mac)
-        #expect(events.map { $0["event"]?.stringValue ?? "?" } == ["register", "boot-install", "fetch-user-data", "phone-home"],
+        #expect(events.map { $0["event"]?.stringValue ?? "?" } == ["register", "boot-install", "fetch-user-data", "phone-home", "hooks-succeeded"],
                 "\(events)")
-        #expect(events.map { $0["to"]?.stringValue ?? "?" } == ["registered", "booting", "installing", "installed"])
-        #expect(events.dropFirst().map { $0["from"]?.stringValue ?? "?" } == ["registered", "booting", "installing"])
-        #expect(events.last?["detail"] == .string("instance_id=\(instanceID) hostname=\(hostname)"),
+        #expect(events.map { $0["to"]?.stringValue ?? "?" } == ["registered", "booting", "installing", "installed", "ready"])
+        #expect(events.dropFirst().map { $0["from"]?.stringValue ?? "?" } == ["registered", "booting", "installing", "installed"])
+        #expect(events.first { $0["event"] == .string("phone-home") }?["detail"] == .string("instance_id=\(instanceID) hostname=\(hostname)"),
                 "phone-home carried what the machine read from meta-data")
 
         // Second power-on: the installed machine is sent to its local disk, and boots it.
@@ -159,7 +164,7 @@ import Wire
         #expect(outcome.value != "reinstall", "the installed machine booted the installer again")
         let after = try Self.events(server, mac)
         #expect(after == before, "no new lifecycle event (no second boot-install): \(after.dropFirst(before.count))")
-        #expect(try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)["state"] == .string("installed"))
+        #expect(try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)["state"] == .string("ready"))
 
         let diagnostics = { "\(Self.diagnostics(vm, second, server, mac: mac, serial: serial, log: log))" }
         switch firmware {
