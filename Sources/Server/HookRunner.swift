@@ -89,8 +89,8 @@ final class HookRunner: @unchecked Sendable {
     func environment(_ event: String, _ machine: Machine) -> [String: String] {
         let address = (try? inventory.address(of: machine)) ?? nil
         return ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": address?.description ?? "",
-         "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
-         "STATE": machine.state.rawValue, "PATH": path]
+                "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
+                "STATE": machine.state.rawValue, "PATH": path]
     }
 
     /// Executable regular files in name order; anything else is skipped and logged once, hidden
