@@ -61,16 +61,9 @@ final class FakePVE: @unchecked Sendable {
 
     var url: String { "https://127.0.0.1:\(port)" }
 
-    static var venv: String {
-        if let dir = ProcessInfo.processInfo.environment["PROVISIOND_VENV"], !dir.isEmpty { return dir }
-        return NetworkBootImages.repository.appendingPathComponent(".venv").path
-    }
-
     init(directory: String, faults: [Fault] = []) throws {
-        let python = Self.venv + "/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: Self.venv + "/bin/fakepve") else {
-            throw TestFailure("fakepve is not installed in \(Self.venv): run scripts/test, which makes the virtualenv")
-        }
+        _ = try Venv.tool("fakepve")
+        let python = try Venv.tool("python").path
         pki = try TestPKI(in: directory + "/pki")
         let guests = #"{"guests": [{"vmid": 100, "name": "other1", "node": "pve1"}, {"vmid": 101, "name": "other2", "node": "pve2"}]}"#
         try guests.write(toFile: directory + "/guests.json", atomically: true, encoding: .utf8)
