@@ -70,8 +70,8 @@ struct JSONFields {
         guard let value = members[key] else { return nil }
         guard let items = value.arrayValue else { throw typeError(key, "an array of strings", value) }
         var strings: [String] = []
-        for item in items {
-            guard let text = item.stringValue else { throw typeError(key, "an array of strings", value) }
+        for (index, item) in items.enumerated() {
+            guard let text = item.stringValue else { throw itemError(key, index, "a string", item) }
             strings.append(text)
         }
         return strings
@@ -81,8 +81,8 @@ struct JSONFields {
         guard let value = members[key] else { return nil }
         guard let items = value.arrayValue else { throw typeError(key, "an array of MAC addresses", value) }
         var macs: [MACAddress] = []
-        for item in items {
-            guard let text = item.stringValue else { throw typeError(key, "an array of MAC addresses", value) }
+        for (index, item) in items.enumerated() {
+            guard let text = item.stringValue else { throw itemError(key, index, "a MAC address string", item) }
             do { macs.append(try MACAddress(text)) } catch { throw APIError(400, "field \"\(key)\": \(error.description)") }
         }
         return macs
@@ -90,6 +90,10 @@ struct JSONFields {
 
     private func typeError(_ key: String, _ expected: String, _ value: JSONValue) -> APIError {
         APIError(400, "field \"\(key)\" must be \(expected), not \(value.typeName)")
+    }
+
+    private func itemError(_ key: String, _ index: Int, _ expected: String, _ item: JSONValue) -> APIError {
+        APIError(400, "field \"\(key)\": item \(index + 1) must be \(expected), not \(item.typeName)")
     }
 }
 

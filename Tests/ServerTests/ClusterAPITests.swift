@@ -41,6 +41,7 @@ struct ClusterAPITests {
         (#"{"name":"lab","kind":"swarm"}"#, "unknown cluster kind \"swarm\""),
         (#"{"kind":"k3s"}"#, "missing field \"name\""),
         (#"{"name":"lab","kind":"k3s","tlsSans":"x"}"#, "field \"tlsSans\" must be an array of strings"),
+        (#"{"name":"lab","kind":"k3s","tlsSans":["a.lab",1]}"#, "field \"tlsSans\": item 2 must be a string, not"),
         (#"{"name":"Lab!","kind":"k3s"}"#, "invalid cluster name"),
         (#"{"name":"lab","kind":"k3s","token":"mine"}"#, "unknown field \"token\""),
     ])
