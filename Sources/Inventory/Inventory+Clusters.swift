@@ -34,12 +34,7 @@ extension Inventory {
 
     /// A cluster's machines, oldest registration first.
     public func members(of name: String) throws(InventoryError) -> [Machine] {
-        try run { database throws(InventoryError) in
-            _ = try ClusterRows.require(database, named: name)
-            return try ClusterRows.memberMACs(database, of: name).map { mac throws(InventoryError) in
-                try MachineRows.require(database, matching: mac)
-            }
-        }
+        try clusterWithMembers(named: name).1
     }
 
     /// A cluster with its members, read in one go so they agree with each other.
