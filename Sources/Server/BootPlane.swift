@@ -106,8 +106,8 @@ struct BootPlane: Sendable {
                             server: String) throws(TemplateError) -> String {
         switch (decision, machine, profile) {
         case (.install, let machine?, let profile?):
-            let cluster = try? inventory.cluster(of: machine)
-            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster ?? nil, serverURL: server)
+            let cluster = (try? inventory.cluster(of: machine)) ?? nil
+            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, serverURL: server)
             return IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
         case (.hold(let reason), _, _): return IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
         case (.localDisk(let reason), _, _): return IPXEScript.localDisk(mac: mac, reason: reason)

@@ -59,8 +59,9 @@ struct CloudInitEndpoint: Sendable {
     /// A payload's text for `machine`, with no side effects; nil when it has none to serve.
     func preview(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(TemplateError) -> String? {
         guard let profile = machine.profile.flatMap(profiles.profile) else { return nil }
-        let cluster = try? inventory.cluster(of: machine)
-        if let text = try profile.render(payload, machine: machine, cluster: cluster ?? nil, serverURL: server) { return text }
+        // A store failure renders without the cluster: templates that need it then name it.
+        let cluster = (try? inventory.cluster(of: machine)) ?? nil
+        if let text = try profile.render(payload, machine: machine, cluster: cluster, serverURL: server) { return text }
         // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
         switch payload {
         case .userData: return "#cloud-config\n{}\n"
