@@ -27,16 +27,18 @@ let package = Package(
         .target(name: "ProvisionCLI", dependencies: ["Wire"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
 
+        // What several test targets share (temporary directories).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"], exclude: ["Fixtures"]),
         .testTarget(name: "NetTests", dependencies: ["Net"]),
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"]),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
         .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
-        .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
+        .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI", "TestSupport"]),
         // The Support scripts run as separate programs (python3, sh), found through #filePath.
-        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox"],
+        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
                               "Support/fakepve_setup.py", "Support/k3s_member.sh"]),
     ]

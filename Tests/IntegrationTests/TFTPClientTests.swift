@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// provisiond's TFTP server against real clients: curl, tftp-hpa and atftp.

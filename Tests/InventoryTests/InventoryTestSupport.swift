@@ -1,20 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 import Wire
 @testable import Inventory
 
-/// A directory of its own for one test, removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("inventory-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    var databasePath: String { url.appendingPathComponent("inventory.sqlite").path }
+extension TemporaryDirectory {
+    var databasePath: String { file("inventory.sqlite") }
 }
 
 /// A locally administered unicast MAC numbered `index` (02:00:00:xx:xx:xx).

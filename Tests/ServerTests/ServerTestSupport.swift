@@ -1,30 +1,12 @@
 import Foundation
 import Inventory
 import Net
+import TestSupport
 import Testing
 import Wire
 
 @testable import Server
 
-/// A directory under the system temporary directory, removed when the value goes away.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "provisiond-servertests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let target = file(name)
-        try text.write(toFile: target, atomically: true, encoding: .utf8)
-        return target
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// An AdminAPI over a fresh inventory in a temporary directory, and request helpers.
 final class AdminFixture: @unchecked Sendable {
