@@ -27,6 +27,8 @@ final class KubesprayDeployer: @unchecked Sendable {
     /// The last validation error recorded per cluster, so an invalid cluster is reported once
     /// per problem rather than on every change of every member.
     private var reported: [String: String] = [:]
+    /// The last reason a due run could not start, per cluster (reported once, like `reported`).
+    private var notRunReported: [String: String] = [:]
 
     init(inventory: Inventory, settings: Settings, log: Logger) {
         self.inventory = inventory
@@ -86,6 +88,22 @@ final class KubesprayDeployer: @unchecked Sendable {
         }
     }
 
+    /// Why the playbook command cannot run at all, or nil.
+    private static func setupProblem(_ runner: ProcessRunner, _ playbook: KubesprayRun.Playbook, _ directory: String) -> String? {
+        do { _ = try runner.resolvedExecutable() } catch { return "\(error.description) (set kubesprayCommand)" }
+        guard FileManager.default.fileExists(atPath: directory + "/" + playbook.rawValue) else {
+            return "no \(playbook.rawValue) in \(directory): point kubesprayDir (--kubespray-dir) at a kubespray checkout"
+        }
+        return nil
+    }
+
+    private func notRun(_ name: String, _ problem: String, _ targets: [MACAddress]) {
+        log.error("kubespray-not-run", ["cluster": name, "error": problem])
+        guard notRunReported[name] != problem else { return }
+        notRunReported[name] = problem
+        for mac in targets { record("kubespray-not-run", mac, "cluster \(name): \(problem)") }
+    }
+
     private func invalid(_ name: String, _ message: String, _ mac: MACAddress?) {
         log.warning("inventory-invalid", ["cluster": name, "mac": mac?.description ?? "", "error": message])
         guard reported[name] != message, let mac else { return }
@@ -94,22 +112,28 @@ final class KubesprayDeployer: @unchecked Sendable {
     }
 
     private func start(_ run: KubesprayRun, cluster name: String, files: KubesprayFiles, members: KubesprayInventory) {
+        let directory = settings.directory ?? files.directory
+        let arguments = settings.command + ["-i", files.iniPath] + run.arguments
+        var runner = ProcessRunner(arguments: arguments, environment: ProcessInfo.processInfo.environment, directory: directory,
+                                   timeout: settings.timeout, tailLines: 10)
+        // A setup mistake (no ansible-playbook, no kubespray checkout) is not the machines' fault:
+        // they stay installed and the run is planned again on the next change or start.
+        if let problem = Self.setupProblem(runner, run.playbook, directory) { return notRun(name, problem, run.targets) }
+        notRunReported[name] = nil
         let logPath: String
         do { logPath = try files.newRunLog(run.playbook) } catch {
             return log.error("kubespray-run-failed", ["cluster": name, "error": error.description])
         }
         running.insert(name)
-        let arguments = settings.command + ["-i", files.iniPath] + run.arguments
         let names = members.members.filter { run.targets.contains($0.mac) }.map(\.name)
         log.info("kubespray-run", ["cluster": name, "playbook": run.playbook.rawValue, "hosts": names.joined(separator: ","), "log": logPath])
         for mac in run.targets {
             record("kubespray-run", mac, "\(run.arguments.joined(separator: " ")) for cluster \(name), log \(logPath)")
         }
-        let runner = ProcessRunner(arguments: arguments, environment: ProcessInfo.processInfo.environment, directory: settings.directory ?? files.directory,
-                                   timeout: settings.timeout, logPath: logPath, tailLines: 10)
+        runner.logPath = logPath
         let runQueue = runQueues[name] ?? DispatchQueue(label: "provisiond.kubespray.\(name)")
         runQueues[name] = runQueue
-        runQueue.async { [self] in
+        runQueue.async { [self, runner] in
             let started = Date()
             let outcome = Result { () throws(ProcessRunnerError) in try runner.run() }
             finish(run, cluster: name, outcome: outcome, seconds: Date().timeIntervalSince(started), logPath: logPath)

@@ -106,7 +106,7 @@ struct ProcessRunner: Sendable {
 
     /// argv[0] as given when it holds a slash (relative to `directory`), else the first match on
     /// the command's PATH.
-    private func resolvedExecutable() throws(ProcessRunnerError) -> String {
+    func resolvedExecutable() throws(ProcessRunnerError) -> String {
         guard let command = arguments.first, !command.isEmpty else { throw ProcessRunnerError("no command to run") }
         if command.contains("/") {
             let path = command.hasPrefix("/") ? command : (directory ?? FileManager.default.currentDirectoryPath) + "/" + command

@@ -26,8 +26,13 @@ import Wire
             exit $code
             """.write(toFile: playbook, atomically: true, encoding: .utf8)
         chmod(playbook, 0o755)
+        // Where kubespray's playbooks would be (a checkout): the double only needs them to exist.
+        let checkout = scratch.path + "/kubespray"
+        try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
+        for playbook in ["cluster.yml", "scale.yml"] { try "".write(toFile: "\(checkout)/\(playbook)", atomically: true, encoding: .utf8) }
         let config = scratch.path + "/config.json"
-        try #"{"kubesprayCommand": ["\#(playbook)", "-b"], "kubesprayTimeout": "30"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try #"{"kubesprayCommand": ["\#(playbook)", "-b"], "kubesprayTimeout": "30", "kubesprayDir": "\#(checkout)"}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
 
         let lab = try ClusterLab(extraArguments: ["--config", config])
         defer { lab.remove() }
@@ -48,7 +53,7 @@ import Wire
         #expect(recorded().isEmpty)
         try lab.install(members.last!.0)
         try lab.waitFor("all five ready") { try members.allSatisfy { try lab.state($0.0) == "ready" } }
-        #expect(recorded() == ["-b -i \(inventory) cluster.yml @ \(clusterDir)"])
+        #expect(recorded() == ["-b -i \(inventory) cluster.yml @ \(checkout)"])
         let cp1Events = try lab.events(members[0].0)
         #expect(cp1Events.contains { $0["event"] == .string("kubespray-run") && $0["detail"]?.stringValue?.hasPrefix("cluster.yml for cluster lab, log \(clusterDir)/runs/") == true })
         let ready = try #require(cp1Events.last)
@@ -59,7 +64,7 @@ import Wire
         try lab.register("52:54:00:00:90:06", "node6", role: "node", ip: "10.0.0.6")
         try lab.install("52:54:00:00:90:06")
         try lab.waitFor("node6 ready") { try lab.state("52:54:00:00:90:06") == "ready" }
-        #expect(recorded().last == "-b -i \(inventory) scale.yml --limit node6 @ \(clusterDir)")
+        #expect(recorded().last == "-b -i \(inventory) scale.yml --limit node6 @ \(checkout)")
         #expect(recorded().count == 2)
         let inventoryText = try String(contentsOfFile: inventory, encoding: .utf8)
         #expect(inventoryText.contains("node6 ansible_host=10.0.0.6 ip=10.0.0.6 access_ip=10.0.0.6"))

@@ -52,16 +52,36 @@ struct KubesprayDeployerTests {
         #expect(try events(b, "inventory-invalid").count == 2)
     }
 
-    @Test("a playbook command that cannot start fails the members it would deploy, with the reason")
+    /// A setup mistake is not the machines': they stay installed, told once, and nothing runs.
+    @Test("a playbook command that cannot start leaves the members installed, with the reason told once")
     func cannotStart() throws {
         let a = try register(1, "a", "control-plane,etcd")
         _ = try inventory.apply(.fetchUserData, to: a, source: "test")
         _ = try inventory.apply(.phoneHome, to: a, source: "test")
-        let deadline = Date().addingTimeInterval(10)
-        while try inventory.machine(a)?.state != .failed, Date() < deadline { usleep(20_000) }
-        let last = try #require(try inventory.events(a).last)
-        #expect(last.event == "hooks-failed" && last.source == "kubespray")
-        #expect(last.detail == "cluster.yml did not start: /nonexistent/playbook is not an executable file")
-        #expect(try events(a, "kubespray-run").count == 1)
+        deployer.drain()
+        _ = try inventory.update(a, MachinePatch(labels: ["x": "1"]), source: "test")
+        deployer.drain()
+        #expect(try inventory.machine(a)?.state == .installed)
+        #expect(try events(a, "kubespray-not-run").map(\.detail)
+                == ["cluster kb: /nonexistent/playbook is not an executable file (set kubesprayCommand)"])
+        #expect(try events(a, "kubespray-run").isEmpty)
+    }
+
+    @Test("without the playbook in the run directory nothing runs, and the reason names kubesprayDir")
+    func noPlaybook() throws {
+        let deployer = KubesprayDeployer(inventory: inventory,
+                                         settings: .init(command: ["/bin/true"], directory: directory.path, timeout: 5,
+                                                         clustersDir: directory.file("clusters")),
+                                         log: Logger(component: "kubespray", minimum: .error))
+        let a = try register(1, "a", "control-plane,etcd")
+        _ = try inventory.apply(.fetchUserData, to: a, source: "test")
+        let installed = try inventory.apply(.phoneHome, to: a, source: "test")
+        deployer.changed(InventoryChange(kind: .transitioned, event: "phone-home", machine: installed, previous: nil, source: "test", detail: ""))
+        deployer.drain()
+        self.deployer.drain()
+        #expect(try inventory.machine(a)?.state == .installed)
+        let reasons = try events(a, "kubespray-not-run").map(\.detail)
+        #expect(reasons.contains("cluster kb: no cluster.yml in \(directory.path): point kubesprayDir (--kubespray-dir) at a kubespray checkout"),
+                "\(reasons)")
     }
 }
