@@ -17,7 +17,7 @@ enum SSHKeyFile {
 
     static func keys(in text: String, path: String) throws(CLIError) -> [String] {
         var keys: [String] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             do throws(SSHPublicKeyError) {

@@ -11,7 +11,7 @@ public enum SSHPublicKeyError: Error, Equatable, Sendable, CustomStringConvertib
         switch self {
         case .notAKeyLine: "not an SSH public key: expected TYPE BASE64 [COMMENT], as in id_ed25519.pub"
         case .notBase64(let type): "the key data of the \(type) key is not base64"
-        case .typeMismatch(let type): "the key data is not a \(type) key (truncated or mis-pasted?)"
+        case .typeMismatch(let type): "the key data is not that of a \(type) key (truncated or mis-pasted?)"
         case .controlCharacter: "an SSH public key is one line without control characters"
         case .privateKey: "this is a private key: give the public one (the .pub file)"
         }
