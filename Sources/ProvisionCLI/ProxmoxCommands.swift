@@ -78,7 +78,8 @@ enum ProxmoxCommands {
             return text
         },
         Command(name: "proxmox vm create", positionals: ["NAME"],
-                valued: ["--endpoint", "--template", "--profile", "--node", "--cores", "--memory", "--disk", "--role", "--cluster", "--bridge"],
+                valued: ["--endpoint", "--template", "--profile", "--node", "--cores", "--memory", "--disk", "--role", "--cluster", "--bridge",
+                         "--ssh-key-file"],
                 switches: [],
                 summary: "Register a machine and make its VM from a template.",
                 optionHelp: """
@@ -86,10 +87,13 @@ enum ProxmoxCommands {
                       --node N                 the node whose template is cloned (default: the first that has it)
                       --cores C  --memory MiB  --disk SIZE (e.g. 20G)  --bridge vmbr0
                       --role R  --cluster C
+                      --ssh-key-file F         public keys for cloud-init (one a line), repeatable
 
                     """) { context throws(CLIError) in
             let arguments = context.arguments
             var body: [(String, JSONValue)] = [("name", .string(arguments.positionals[0]))]
+            let keyFiles = arguments.all("--ssh-key-file")
+            if !keyFiles.isEmpty { body.append(("ssh_keys", .array(try SSHKeyFile.keys(paths: keyFiles).map(JSONValue.string)))) }
             for option in ["--endpoint", "--template", "--profile"] { body.append((field(option), .string(try arguments.required(option)))) }
             for option in ["--node", "--disk", "--role", "--cluster", "--bridge"] {
                 if let value = arguments.value(option) { body.append((field(option), .string(value))) }
@@ -111,8 +115,9 @@ enum ProxmoxCommands {
                 summary: "Stop and destroy the VM, then delete its machine (or retire it with --retire).", optionHelp: "  --retire           keep the machine, retired\n") {
             context throws(CLIError) in
             let name = context.arguments.positionals[0]
-            try long(context).call("DELETE", "/api/v1/proxmox/vms/\(name)" + (context.arguments.has("--retire") ? "?retire=1" : ""))
-            return "deleted \(name)\n"
+            let reply = try long(context).call("DELETE", "/api/v1/proxmox/vms/\(name)" + (context.arguments.has("--retire") ? "?retire=1" : ""))
+            if context.json { return Render.json(reply) }
+            return "deleted \(name)\n" + (reply?["note"]?.stringValue.map { "note: \($0)\n" } ?? "")
         },
     ]
 

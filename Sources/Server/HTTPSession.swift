@@ -98,6 +98,10 @@ final class HTTPSession: @unchecked Sendable {
                 connection.close()
                 return
             }
+            // Idleness counts from the end of the answer: a handler that ran longer than the
+            // timeout (a Proxmox operation) must not have its keep-alive connection cut at once.
+            // Rescheduling also drops a timer fire still pending from while the handler ran.
+            rearmIdleTimer()
             connection.resumeReading()
             answerPending()
         }

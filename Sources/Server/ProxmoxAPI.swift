@@ -19,25 +19,43 @@ struct ProxmoxAPI: Sendable {
 
     /// `parts`: the path split on `/`, starting `api`, `v1`, `proxmox`.
     func route(_ parts: [String], _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
-        switch (Array(parts.dropFirst(3)), request.method) {
+        let path = Array(parts.dropFirst(3))
+        switch (path, request.method) {
         case (["endpoints"], "GET"): return .json(200, .object([("endpoints", .array(try endpoints().map(Self.endpointJSON)))]))
         case (["endpoints"], "POST"): return try addEndpoint(request)
-        case (let path, "DELETE") where path.count == 2 && path[0] == "endpoints":
-            try inventoryCall { () throws(InventoryError) in try inventory.deleteProxmoxEndpoint(path[1]) }
-            log.info("proxmox-endpoint-deleted", ["name": path[1]])
-            return HTTPResponse(status: 204)
+        case (_, "DELETE") where path.count == 2 && path[0] == "endpoints": return try deleteEndpoint(path[1])
         case (["templates", "rollout"], "POST"): return try rollout(request)
         case (["vms"], "GET"): return .json(200, try vms.list(endpoint: request.queryValue("endpoint")))
         case (["vms"], "POST"): return try createVM(request)
-        case (let path, "DELETE") where path.count == 2 && path[0] == "vms":
-            try vms.delete(path[1], retire: request.queryValue("retire") == "1")
-            return HTTPResponse(status: 204)
-        default: throw APIError(404, "no such endpoint: \(request.path) (\(request.method))")
+        case (_, "DELETE") where path.count == 2 && path[0] == "vms": return try deleteVM(path[1], request)
+        default:
+            guard let allowed = Self.allowedMethods(path) else { throw APIError(404, "no such endpoint: \(request.path)") }
+            return .methodNotAllowed(allowed)
+        }
+    }
+
+    /// The methods a Proxmox resource takes, nil for a path that is none.
+    private static func allowedMethods(_ path: [String]) -> [String]? {
+        switch (path.count, path.first) {
+        case (1, "endpoints"), (1, "vms"): ["GET", "POST"]
+        case (2, "endpoints"), (2, "vms"): ["DELETE"]
+        case (2, "templates") where path[1] == "rollout": ["POST"]
+        default: nil
         }
     }
 
     private func endpoints() throws(APIError) -> [ProxmoxEndpointRecord] {
-        try inventoryCall { () throws(InventoryError) in try inventory.proxmoxEndpoints() }
+        try APIError.inventory { () throws(InventoryError) in try inventory.proxmoxEndpoints() }
+    }
+
+    /// Refused (409) while VMs made through the endpoint are recorded.
+    private func deleteEndpoint(_ name: String) throws(APIError) -> HTTPResponse {
+        guard try APIError.inventory({ () throws(InventoryError) in try inventory.proxmoxEndpoint(name) }) != nil else {
+            throw APIError(404, "no Proxmox endpoint named \(name)")
+        }
+        try APIError.inventory { () throws(InventoryError) in try inventory.deleteProxmoxEndpoint(name) }
+        log.info("proxmox-endpoint-deleted", ["name": name])
+        return HTTPResponse(status: 204)
     }
 
     private func addEndpoint(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
@@ -56,7 +74,7 @@ struct ProxmoxAPI: Sendable {
             principal: tokenID ?? user ?? "", secret: try fields.requiredString(tokenID != nil ? "token_secret" : "password"),
             caPEM: caPEM, fingerprint: fingerprint)
         let version = try connections.verify(record)
-        let stored = try inventoryCall { () throws(InventoryError) in try inventory.addProxmoxEndpoint(record) }
+        let stored = try APIError.inventory { () throws(InventoryError) in try inventory.addProxmoxEndpoint(record) }
         log.info("proxmox-endpoint-added", ["name": stored.name, "url": stored.url, "auth": stored.auth.rawValue, "pve": version])
         return .json(201, Self.endpointJSON(stored))
     }
@@ -70,16 +88,17 @@ struct ProxmoxAPI: Sendable {
                                       checksum: try fields.string("checksum"), storage: try fields.requiredString("storage"),
                                       importStorage: try fields.string("import_storage"))
         } catch let error as APIError { throw error } catch { throw APIError(400, "\(error)") }
-        let client = try connections.client(try fields.requiredString("endpoint"))
         let named = try fields.strings("nodes") ?? []
         let allNodes = try fields.bool("all_nodes") ?? false
         guard named.isEmpty == allNodes else { throw APIError(400, "give nodes or all_nodes, not both and not neither") }
+        let vmid = try fields.int("vmid"), replace = try fields.bool("replace") ?? false
+        let client = try connections.client(try fields.requiredString("endpoint"))
         let nodes: [String]
         do { nodes = allNodes ? try TemplateRollout.onlineNodes(client) : named } catch { throw ProxmoxConnections.apiError(error) }
         let logger = log
         let results = TemplateRollout(client: client, allocator: VMIDAllocator(client: client, ledger: connections), image: image,
-                                      replace: try fields.bool("replace") ?? false) { event, fields in logger.log(.info, event, fields) }
-            .run(nodes: nodes, vmid: try fields.int("vmid"))
+                                      replace: replace) { event, fields in logger.log(.info, event, fields) }
+            .run(nodes: nodes, vmid: vmid)
         let json = results.map { result in
             JSONValue.object([("node", .string(result.node)), ("vmid", result.vmid.map(JSONValue.int) ?? .null),
                               ("status", .string(result.status.rawValue)), ("error", result.error.map(JSONValue.string) ?? .null)])
@@ -90,16 +109,23 @@ struct ProxmoxAPI: Sendable {
 
     private func createVM(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         let fields = try JSONFields(body: request.body, allowed: ["name", "endpoint", "template", "profile", "node", "role", "cluster",
-                                                                  "cores", "memory", "disk", "bridge"])
+                                                                  "cores", "memory", "disk", "bridge", "ssh_keys"])
         var create = ProxmoxVMs.CreateRequest(
             name: try fields.requiredString("name"), endpoint: try fields.requiredString("endpoint"), template: try fields.requiredString("template"),
             profile: try fields.requiredString("profile"), node: try fields.string("node"), role: try fields.string("role"),
             cluster: try fields.string("cluster"), cores: try fields.int("cores"), memory: try fields.int("memory"), disk: try fields.string("disk"))
         if let bridge = try fields.string("bridge") { create.bridge = bridge }
+        if let keys = try fields.strings("ssh_keys") { create.sshKeys = keys }
         let record = try vms.create(create)
         var response = HTTPResponse.json(201, Self.vmJSON(record))
         response.subjectMAC = record.mac
         return response
+    }
+
+    /// 200 with what happened on Proxmox: `destroyed`, or a `note` saying why nothing was.
+    private func deleteVM(_ name: String, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let note = try vms.delete(name, retire: request.queryValue("retire") == "1")
+        return .json(200, .object([("name", .string(name)), ("destroyed", .bool(note == nil)), ("note", note.map(JSONValue.string) ?? .null)]))
     }
 
     static func endpointJSON(_ record: ProxmoxEndpointRecord) -> JSONValue {
@@ -114,9 +140,5 @@ struct ProxmoxAPI: Sendable {
     static func vmJSON(_ record: ProxmoxVMRecord) -> JSONValue {
         .object([("name", .string(record.name)), ("endpoint", .string(record.endpoint)), ("node", .string(record.node)),
                  ("vmid", .int(record.vmid)), ("mac", .string(record.mac)), ("template", .string(record.template))])
-    }
-
-    private func inventoryCall<T>(_ body: () throws(InventoryError) -> T) throws(APIError) -> T {
-        do { return try body() } catch { throw APIError(error) }
     }
 }

@@ -18,6 +18,8 @@ struct ProxmoxVMs: Sendable {
         var memory: Int?
         var disk: String?
         var bridge = "vmbr0"
+        /// OpenSSH public keys for cloud-init (PVE's `sshkeys`).
+        var sshKeys: [String] = []
     }
 
     let inventory: Inventory
@@ -37,7 +39,7 @@ struct ProxmoxVMs: Sendable {
             let vmid = try VMIDAllocator(client: client, ledger: connections).allocate(preferred: nil, purpose: "vm \(request.name)")
             defer { connections.release(endpoint: request.endpoint, vmid: vmid) }
             let record = ProxmoxVMRecord(name: request.name, endpoint: request.endpoint, node: node, vmid: vmid, mac: mac, template: request.template)
-            try inventoryCall { () throws(InventoryError) in try inventory.addProxmoxVM(record) }
+            try APIError.inventory { () throws(InventoryError) in try inventory.addProxmoxVM(record) }
             let base = "/nodes/\(ProxmoxClient.segment(node))/qemu/\(vmid)"
             step = "proxmox-clone"
             try client.task("POST", "/nodes/\(ProxmoxClient.segment(node))/qemu/\(templateID)/clone",
@@ -49,9 +51,10 @@ struct ProxmoxVMs: Sendable {
             var settings: ProxmoxClient.Parameters = [("net0", .text("virtio=\(mac.uppercased()),bridge=\(request.bridge)")), ("smbios1", .text(smbios))]
             if let cores = request.cores { settings.append(("cores", .int(cores))) }
             if let memory = request.memory { settings.append(("memory", .int(memory))) }
+            if !request.sshKeys.isEmpty { settings.append(("sshkeys", .text(ProxmoxForm.sshKeys(request.sshKeys)))) }
             try client.task("POST", "\(base)/config", settings)
-            try event(machine.mac, step, settings.filter { $0.0 != "smbios1" }.map { "\($0.0)=\(ProxmoxForm.encode([("", $0.1)]).dropFirst())" }
-                        .joined(separator: " ") + " seed=\(NoCloudSeed.seedURL(server: serverURL, mac: mac))")
+            try event(machine.mac, step, settings.filter { !["smbios1", "sshkeys"].contains($0.0) }.map { "\($0.0)=\(ProxmoxForm.encode([("", $0.1)]).dropFirst())" }
+                        .joined(separator: " ") + " ssh_keys=\(request.sshKeys.count) seed=\(NoCloudSeed.seedURL(server: serverURL, mac: mac))")
             if let disk = request.disk {
                 step = "proxmox-resize"
                 try client.task("PUT", "\(base)/resize", [("disk", .text("scsi0")), ("size", .text(disk))])
@@ -69,43 +72,65 @@ struct ProxmoxVMs: Sendable {
         }
     }
 
-    /// Stops and destroys the VM (each step tolerant of "already gone"), then deletes or retires
-    /// its machine.
-    func delete(_ name: String, retire: Bool) throws(APIError) {
-        guard let record = try inventoryCall({ () throws(InventoryError) in try inventory.proxmoxVM(name) }) else {
+    /// Stops and destroys the VM, then deletes or retires its machine. Returns nil, or a note
+    /// saying why nothing was destroyed (the VM was already gone).
+    func delete(_ name: String, retire: Bool) throws(APIError) -> String? {
+        guard let record = try APIError.inventory({ () throws(InventoryError) in try inventory.proxmoxVM(name) }) else {
             throw APIError(404, "no Proxmox VM named \(name)")
         }
         let client = try connections.client(record.endpoint)
-        let base = "/nodes/\(ProxmoxClient.segment(record.node))/qemu/\(record.vmid)"
-        do {
-            if try tolerateGone({ () throws(ProxmoxError) in try client.get("\(base)/status/current")["status"]?.stringValue }) == "running" {
-                _ = try tolerateGone { () throws(ProxmoxError) in try client.task("POST", "\(base)/status/stop") }
-            }
-            _ = try tolerateGone { () throws(ProxmoxError) in
-                try client.task("DELETE", base, [("purge", .bool(true)), ("destroy-unreferenced-disks", .bool(true))])
-            }
-        } catch {
-            throw APIError(502, "vm delete \(name): \(error)")
+        let note: String?
+        do { note = try destroy(client, record) } catch { throw APIError(502, "vm delete \(name): \(error)") }
+        if let note {
+            log.warning("proxmox-vm-gone", ["mac": record.mac, "name": name, "vmid": String(record.vmid), "note": note])
+        } else {
+            log.info("proxmox-vm-destroyed", ["mac": record.mac, "name": name, "vmid": String(record.vmid)])
         }
-        log.info("proxmox-vm-destroyed", ["mac": record.mac, "name": name, "vmid": String(record.vmid)])
-        try inventoryCall { () throws(InventoryError) in
+        try APIError.inventory { () throws(InventoryError) in
             if let mac = try? MACAddress(record.mac), try inventory.machine(mac) != nil {
                 if retire {
-                    _ = try inventory.apply(.retire, to: mac, source: "proxmox", detail: "VM \(record.vmid) destroyed")
+                    _ = try inventory.apply(.retire, to: mac, source: "proxmox", detail: note ?? "VM \(record.vmid) destroyed")
                 } else {
                     try inventory.delete(mac)
                 }
             }
             try inventory.deleteProxmoxVM(name)
         }
+        return note
+    }
+
+    /// Stops and destroys the VM on the node PVE has it on now (each step tolerant of "already
+    /// gone"). Nothing is destroyed when no guest has its vmid any more, or another guest does.
+    private func destroy(_ client: ProxmoxClient, _ record: ProxmoxVMRecord) throws(ProxmoxError) -> String? {
+        guard let guest = try Self.guests(client).first(where: { ProxmoxJSON.int($0["vmid"]) == record.vmid }) else {
+            return "VM \(record.vmid) was no longer on \(record.endpoint) (deleted outside provisiond): only the inventory entry was removed"
+        }
+        guard guest["name"]?.stringValue == record.name, guest["type"]?.stringValue == "qemu", let node = guest["node"]?.stringValue else {
+            return "vmid \(record.vmid) on \(record.endpoint) now holds \(guest["name"]?.stringValue ?? "an unnamed guest"), not \(record.name): "
+                + "it was left alone and only the inventory entry was removed"
+        }
+        let base = "/nodes/\(ProxmoxClient.segment(node))/qemu/\(record.vmid)"
+        if try tolerateGone({ () throws(ProxmoxError) in try client.get("\(base)/status/current")["status"]?.stringValue }) == "running" {
+            _ = try tolerateGone { () throws(ProxmoxError) in try client.task("POST", "\(base)/status/stop") }
+        }
+        _ = try tolerateGone { () throws(ProxmoxError) in
+            try client.task("DELETE", base, [("purge", .bool(true)), ("destroy-unreferenced-disks", .bool(true))])
+        }
+        return nil
+    }
+
+    /// Every guest of the cluster (`GET /cluster/resources?type=vm`): vmid, name, node, status.
+    private static func guests(_ client: ProxmoxClient) throws(ProxmoxError) -> [JSONValue] {
+        try client.get("/cluster/resources", [("type", .text("vm"))]).arrayValue ?? []
     }
 
     /// The inventory's VMs with what Proxmox says of them now.
     func list(endpoint: String?) throws(APIError) -> JSONValue {
-        let records = try inventoryCall { () throws(InventoryError) in try inventory.proxmoxVMs(endpoint: endpoint) }
+        let records = try APIError.inventory { () throws(InventoryError) in try inventory.proxmoxVMs(endpoint: endpoint) }
         var live: [String: [Int: JSONValue]] = [:]
         for name in Set(records.map(\.endpoint)) {
-            let resources = (try? connections.client(name).get("/cluster/resources", [("type", .text("vm"))]))?.arrayValue ?? []
+            // An endpoint that does not answer leaves its VMs "unreachable", not "missing".
+            guard let resources = try? Self.guests(connections.client(name)) else { continue }
             live[name] = Dictionary(resources.compactMap { item in ProxmoxJSON.int(item["vmid"]).map { ($0, item) } }) { first, _ in first }
         }
         let vms: [JSONValue] = records.map { record in
@@ -145,7 +170,7 @@ struct ProxmoxVMs: Sendable {
     /// The node and vmid of the template: on `--node`, or the first node that has it.
     private func locateTemplate(_ client: ProxmoxClient, _ request: CreateRequest) throws(APIError) -> (String, Int) {
         let resources: [JSONValue]
-        do { resources = try client.get("/cluster/resources", [("type", .text("vm"))]).arrayValue ?? [] } catch {
+        do { resources = try Self.guests(client) } catch {
             throw ProxmoxConnections.apiError(error)
         }
         let templates = resources.filter {
@@ -172,9 +197,10 @@ struct ProxmoxVMs: Sendable {
         if let disk = request.disk, disk.range(of: #"^\+?\d+(\.\d+)?[KMGT]?$"#, options: .regularExpression) == nil {
             throw APIError(400, "bad disk size \"\(disk)\": expected e.g. 20G or +10G")
         }
-    }
-
-    private func inventoryCall<T>(_ body: () throws(InventoryError) -> T) throws(APIError) -> T {
-        do { return try body() } catch { throw APIError(error) }
+        for (index, key) in request.sshKeys.enumerated() {
+            do throws(SSHPublicKeyError) { _ = try SSHPublicKey(key) } catch {
+                throw APIError(400, "field \"ssh_keys\": item \(index + 1): \(error)")
+            }
+        }
     }
 }

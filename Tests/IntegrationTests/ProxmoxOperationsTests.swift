@@ -7,32 +7,12 @@ import Wire
 /// provisionctl proxmox against a real provisiond driving fakepve: add, template rollout on two
 /// nodes and again, VM create end to end, concurrent creates, delete.
 @Suite(.timeLimit(.minutes(5))) struct ProxmoxOperationsTests {
-    private let image = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2"
-
-    private func setUp(_ dir: TemporaryDirectory, faults: [FakePVE.Fault] = []) throws -> (FakePVE, ServerProcess) {
-        let pve = try FakePVE(directory: dir.path + "/pve", faults: faults)
-        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--server-url", "http://10.77.0.1:8080"])
-        try FakePVE.tokenSecret.write(toFile: dir.path + "/secret", atomically: true, encoding: .utf8)
-        let untrusted = try server.ctl(["proxmox", "add", "lab", "--url", pve.url, "--token-id", FakePVE.tokenID, "--token-secret-file", dir.path + "/secret"])
-        #expect(untrusted.status == 1)
-        #expect(untrusted.stderr.contains("--ca-file") && untrusted.stderr.contains("--fingerprint"), "\(untrusted.stderr)")
-        let added = try server.ctl(["proxmox", "add", "lab", "--url", pve.url, "--token-id", FakePVE.tokenID,
-                                    "--token-secret-file", dir.path + "/secret", "--ca-file", pve.pki.caFile])
-        #expect(added.status == 0, "\(added.stderr)")
-        return (pve, server)
-    }
-
-    private func rollout(_ server: ServerProcess, _ extra: [String] = []) throws -> ProcessResult {
-        try server.ctl(["proxmox", "template", "rollout", "--endpoint", "lab", "--name", "debian-12", "--image-url", image,
-                        "--checksum", "sha256:" + String(repeating: "ab", count: 32), "--storage", "local-lvm", "--import-storage", "local",
-                        "--node", "pve1", "--node", "pve2", "--json"] + extra)
-    }
-
     @Test func templateRolloutOnTwoNodesIsIdempotentAndSecretsStayInside() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (pve, server) = try setUp(dir)
-        let first = try rollout(server)
+        let lab = try ProxmoxLab(dir)
+        let (pve, server) = (lab.pve, lab.server)
+        let first = try lab.rollout()
         #expect(first.status == 0, "\(first.stderr)")
         let results = try JSONParser.parse(first.stdout).arrayValue ?? []
         #expect(results.map { $0["status"]?.stringValue } == ["created", "created"])
@@ -46,7 +26,7 @@ import Wire
             #expect(config["serial0"] == .string("socket") && config["vga"] == .string("serial0") && config["boot"] == .string("order=scsi0"))
             #expect(config["agent"] == .string("1"))
         }
-        let again = try rollout(server)
+        let again = try lab.rollout()
         #expect(try JSONParser.parse(again.stdout).arrayValue?.map { $0["status"]?.stringValue } == ["unchanged", "unchanged"])
         #expect(try JSONParser.parse(again.stdout).arrayValue?.map { $0["vmid"] } == results.map { $0["vmid"] })
 
@@ -59,15 +39,15 @@ import Wire
     @Test func halfMadeTemplateIsReportedAndReplaced() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (pve, server) = try setUp(dir, faults: [.init(method: "POST", suffix: "/template", status: 500, message: "storage went away", times: 1)])
-        defer { pve.stop() }
-        let first = try rollout(server)
+        let lab = try ProxmoxLab(dir, faults: [.init(method: "POST", suffix: "/template", status: 500, message: "storage went away", times: 1)])
+        defer { lab.pve.stop() }
+        let first = try lab.rollout()
         #expect(first.status == 1)
         #expect(first.stderr.contains("storage went away"), "\(first.stderr)")
-        let second = try rollout(server)
+        let second = try lab.rollout()
         #expect(second.status == 1)
         #expect(second.stderr.contains("half-made") && second.stderr.contains("--replace"), "\(second.stderr)")
-        let replaced = try rollout(server, ["--replace"])
+        let replaced = try lab.rollout(["--replace"])
         #expect(replaced.status == 0, "\(replaced.stderr)")
         #expect(try JSONParser.parse(replaced.stdout).arrayValue?.map { $0["status"]?.stringValue } == ["replaced", "unchanged"])
     }
@@ -75,13 +55,22 @@ import Wire
     @Test func vmCreateEndToEndConcurrentlyThenDelete() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (pve, server) = try setUp(dir)
-        #expect(try rollout(server).status == 0)
+        let lab = try ProxmoxLab(dir)
+        let (pve, server) = (lab.pve, lab.server)
+        #expect(try lab.rollout().status == 0)
+        // Two files, the first with a comment, a blank line and two keys; a comment with spaces
+        // and `+` in the base64 must reach PVE as they are.
+        let alice = SSHKeyLines.ed25519(fill: 0xFB, comment: "alice on laptop 2")
+        let bob = SSHKeyLines.ed25519(fill: 0x3E, comment: "bob@desk")
+        let carol = SSHKeyLines.ed25519(fill: 0xF8, comment: "carol")
+        #expect(alice.contains("+") && alice.contains("/"))
+        try "# team keys\n\n  \(alice)  \n\(bob)\n".write(toFile: dir.path + "/team.pub", atomically: true, encoding: .utf8)
+        try "\(carol)\n".write(toFile: dir.path + "/carol.pub", atomically: true, encoding: .utf8)
         let names = ["web1", "web2", "web3"]
         let outputs = Outputs()
         DispatchQueue.concurrentPerform(iterations: names.count) { index in
-            let result = try? server.ctl(["proxmox", "vm", "create", names[index], "--endpoint", "lab", "--template", "debian-12",
-                                          "--profile", "debian-12", "--role", "worker", "--cores", "2", "--memory", "2048", "--disk", "20G", "--json"])
+            let result = try? lab.createVM(names[index], ["--role", "worker", "--cores", "2", "--memory", "2048", "--disk", "20G",
+                                                          "--ssh-key-file", dir.path + "/team.pub", "--ssh-key-file", dir.path + "/carol.pub"])
             outputs.set(index, result)
         }
         let client = try pve.client()
@@ -95,6 +84,10 @@ import Wire
             let config = try client.get("/nodes/\(node)/qemu/\(vmid)/config")
             #expect(config["net0"]?.stringValue?.lowercased().hasPrefix("virtio=\(mac)") == true)
             #expect(ProxmoxJSON.int(config["cores"]) == 2 && ProxmoxJSON.int(config["memory"]) == 2048)
+            // PVE keeps sshkeys URL-encoded and decodes it once (uri_unescape: `+` stays a plus).
+            let sshkeys = config["sshkeys"]?.stringValue ?? ""
+            #expect(!sshkeys.contains("+") && !sshkeys.contains(" "), "\(sshkeys)")
+            #expect(sshkeys.removingPercentEncoding == "\(alice)\n\(bob)\n\(carol)\n")
             let smbios = config["smbios1"]?.stringValue ?? ""
             let serial = Data(base64Encoded: String(smbios.split(separator: ",").first { $0.hasPrefix("serial=") }?.dropFirst(7) ?? ""))
             #expect(serial.map { String(decoding: $0, as: UTF8.self) } == "ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/")
@@ -112,8 +105,7 @@ import Wire
         #expect(list.map { $0["status"]?.stringValue } == ["running", "running", "running"])
         #expect(list.map { $0["state"]?.stringValue } == ["registered", "registered", "registered"])
 
-        let badMemory = try server.ctl(["proxmox", "vm", "create", "bad1", "--endpoint", "lab", "--template", "debian-12",
-                                        "--profile", "debian-12", "--memory", "1"])
+        let badMemory = try lab.createVM("bad1", ["--memory", "1"])
         #expect(badMemory.status == 1)
         #expect(badMemory.stderr.contains("memory") && badMemory.stderr.contains("proxmox-configure"), "\(badMemory.stderr)")
         #expect(try server.ctl(["proxmox", "vm", "delete", "bad1"]).status == 0)

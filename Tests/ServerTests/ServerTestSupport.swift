@@ -8,7 +8,8 @@ import Wire
 @testable import Server
 
 
-/// An AdminAPI over a fresh inventory in a temporary directory, and request helpers.
+/// An AdminAPI (with its Proxmox routes) over a fresh inventory in a temporary directory, and
+/// request helpers.
 final class AdminFixture: @unchecked Sendable {
     static let secret = "test-secret-0123456789abcdef"
 
@@ -19,7 +20,9 @@ final class AdminFixture: @unchecked Sendable {
     init() throws {
         directory = try TemporaryDirectory()
         inventory = try Inventory(path: directory.file("provision.db"))
-        api = AdminAPI(inventory: inventory, token: AdminToken(secret: Self.secret))
+        let proxmox = ProxmoxAPI(inventory: inventory, dataDir: directory.path, serverURL: "http://10.0.0.1:8080",
+                                 log: Logger(component: "proxmox", minimum: .error))
+        api = AdminAPI(inventory: inventory, token: AdminToken(secret: Self.secret), proxmox: proxmox)
     }
 
     /// Sends a request with the right bearer token unless `authorization` says otherwise.

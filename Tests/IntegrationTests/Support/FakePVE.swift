@@ -38,7 +38,9 @@ struct TestPKI {
 
 /// fakepve (PyPI, a third-party fake of the PVE 9 API) on a free port of 127.0.0.1 with two nodes,
 /// pve1 and pve2, tasks finishing at once (`--time-scale 0`), storage `local` taking imports, the
-/// API token `root@pam!provisiond`, and the test's certificate. It must be installed: scripts/test
+/// API token `root@pam!provisiond`, and the test's certificate. With a `responseDelay` (real
+/// seconds added to every answer, fakepve's `--latency`), time runs at 1/100 so that tasks take
+/// a little time too. It must be installed: scripts/test
 /// makes `.venv` (or `$PROVISIOND_VENV`); without it the test fails.
 final class FakePVE: @unchecked Sendable {
     static let tokenID = "root@pam!provisiond"
@@ -61,7 +63,7 @@ final class FakePVE: @unchecked Sendable {
 
     var url: String { "https://127.0.0.1:\(port)" }
 
-    init(directory: String, faults: [Fault] = []) throws {
+    init(directory: String, faults: [Fault] = [], responseDelay: Double = 0) throws {
         _ = try Venv.tool("fakepve")
         let python = try Venv.tool("python").path
         pki = try TestPKI(in: directory + "/pki")
@@ -83,8 +85,10 @@ final class FakePVE: @unchecked Sendable {
         port = try Self.freePort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fakepve_setup.py").path
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, directory + "/guests.json", "--host", "127.0.0.1", "--port", String(port), "--time-scale", "0",
-                             "--password", Self.password, "--cert", pki.certFile, "--key", pki.keyFile]
+        // fakepve's --latency is in PVE seconds, scaled by --time-scale.
+        let timing = responseDelay > 0 ? ["--time-scale", "0.01", "--latency", String(responseDelay * 100)] : ["--time-scale", "0"]
+        process.arguments = [script, directory + "/guests.json", "--host", "127.0.0.1", "--port", String(port),
+                             "--password", Self.password, "--cert", pki.certFile, "--key", pki.keyFile] + timing
         process.environment = ["FAKEPVE_SETUP": directory + "/setup.json", "PATH": "/usr/bin:/bin"]
         process.standardOutput = output
         process.standardError = output
