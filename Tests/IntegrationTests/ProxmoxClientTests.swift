@@ -55,7 +55,7 @@ import Wire
             _ = try client.get("/version")
             Issue.record("a certificate from an unknown CA was accepted")
         } catch {
-            guard case .untrusted(let message)? = error as? ProxmoxError else { throw error }
+            guard case .untrusted(let message) = error else { throw error }
             #expect(message.contains("--ca-file") && message.contains("--fingerprint"))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Proxmox
+import TestSupport
 import Testing
 import Wire
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// fakepve and a provisiond that has it as endpoint `lab` (API token, the test CA as trust),
