@@ -99,6 +99,11 @@ public enum ConfigLoader {
             (config: inout ServerConfig, value: String) throws(StartupError) in
             config.kubesprayTimeout = try seconds(value, "kubespray timeout", upTo: 86400)
         },
+        Option(flag: "--proxmox-task-timeout", key: "proxmoxTaskTimeout", argument: "SECONDS",
+               help: "how long a Proxmox task (download, clone, ...) may run (default 3600)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            config.proxmoxTaskTimeout = try seconds(value, "Proxmox task timeout", upTo: 86400)
+        },
         Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]

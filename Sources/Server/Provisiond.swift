@@ -56,7 +56,8 @@ public final class Provisiond: @unchecked Sendable {
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
         let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
-                             proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL, log: log.named("proxmox")))
+                             proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
+                                                 taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")))
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {

@@ -10,9 +10,9 @@ struct ProxmoxAPI: Sendable {
     let vms: ProxmoxVMs
     let log: Logger
 
-    init(inventory: Inventory, dataDir: String, serverURL: String, log: Logger) {
+    init(inventory: Inventory, dataDir: String, serverURL: String, taskTimeout: Double = 3600, log: Logger) {
         self.inventory = inventory
-        connections = ProxmoxConnections(inventory: inventory, dataDir: dataDir)
+        connections = ProxmoxConnections(inventory: inventory, dataDir: dataDir, taskTimeout: taskTimeout)
         vms = ProxmoxVMs(inventory: inventory, connections: connections, serverURL: serverURL, log: log)
         self.log = log
     }

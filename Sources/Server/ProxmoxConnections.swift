@@ -7,10 +7,13 @@ import Proxmox
 struct ProxmoxConnections: Sendable, VMIDLedger {
     let inventory: Inventory
     let directory: String
+    /// How long one task may run (`--proxmox-task-timeout`).
+    let taskTimeout: Double
 
-    init(inventory: Inventory, dataDir: String) {
+    init(inventory: Inventory, dataDir: String, taskTimeout: Double) {
         self.inventory = inventory
         directory = dataDir + "/proxmox"
+        self.taskTimeout = taskTimeout
     }
 
     func client(_ name: String) throws(APIError) -> ProxmoxClient {
@@ -22,7 +25,9 @@ struct ProxmoxConnections: Sendable, VMIDLedger {
 
     func client(_ record: ProxmoxEndpointRecord) throws(APIError) -> ProxmoxClient {
         do {
-            return try ProxmoxClient.connect(try endpoint(record))
+            let client = try ProxmoxClient.connect(try endpoint(record))
+            client.taskTimeout = taskTimeout
+            return client
         } catch {
             throw Self.apiError(error)
         }

@@ -41,6 +41,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var kubesprayDir: String?
     /// Seconds one playbook run may take before it is stopped.
     public var kubesprayTimeout: Double = 3600
+    /// Seconds a Proxmox task (UPID) may run before the operation waiting on it gives up.
+    public var proxmoxTaskTimeout: Double = 3600
 
     public init() {}
 

@@ -73,6 +73,24 @@ import Wire
         }
     }
 
+    @Test func aTaskStillRunningAtItsTimeoutFailsNamingItsUPID() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let pve = try FakePVE(directory: dir.path, slowStart: true)
+        let client = try pve.client()
+        client.taskTimeout = 0.5
+        let started = Date()
+        do {
+            _ = try client.task("POST", "/nodes/pve1/qemu/100/status/start")
+            Issue.record("a 5 s start task finished within a 0.5 s task timeout")
+        } catch {
+            guard case .taskTimeout(let upid, let seconds) = error else { throw error }
+            #expect(upid.hasPrefix("UPID:pve1:") && upid.contains(":qmstart:100:") && seconds == 0.5, "\(upid)")
+            #expect(error.description.contains("still running after"))
+        }
+        #expect(Date().timeIntervalSince(started) < 4, "the wait gave up at its timeout, not at the task's end")
+    }
+
     @Test func lockTimeoutIsRetriedUntilItPasses() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

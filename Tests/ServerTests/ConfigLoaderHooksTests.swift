@@ -3,7 +3,7 @@ import Testing
 
 @testable import Server
 
-@Suite("ConfigLoader: hooks and kubespray")
+@Suite("ConfigLoader: hooks, kubespray and Proxmox")
 struct ConfigLoaderHooksTests {
     @Test("defaults")
     func defaults() {
@@ -11,16 +11,18 @@ struct ConfigLoaderHooksTests {
         #expect(config.resolvedHooksDir == "./provision-data/hooks" && config.hookTimeout == 60)
         #expect(config.kubesprayCommand == ["ansible-playbook", "-b"] && config.kubesprayDir == nil && config.kubesprayTimeout == 3600)
         #expect(config.clustersDir == "./provision-data/clusters")
+        #expect(config.proxmoxTaskTimeout == 3600)
     }
 
     @Test("flags; the command is split on spaces")
     func flags() throws {
         let config = try loadedConfig(["--hooks-dir", "/etc/provisiond/hooks", "--hook-timeout", "2.5", "--kubespray-command",
                                        "/opt/venv/bin/ansible-playbook -b -u ops", "--kubespray-dir", "/opt/kubespray",
-                                       "--kubespray-timeout=600"])
+                                       "--kubespray-timeout=600", "--proxmox-task-timeout", "7200"])
         #expect(config.resolvedHooksDir == "/etc/provisiond/hooks" && config.hookTimeout == 2.5)
         #expect(config.kubesprayCommand == ["/opt/venv/bin/ansible-playbook", "-b", "-u", "ops"])
         #expect(config.kubesprayDir == "/opt/kubespray" && config.kubesprayTimeout == 600)
+        #expect(config.proxmoxTaskTimeout == 7200)
     }
 
     @Test("the config file takes the command as a JSON array (words may hold spaces) or a string")
@@ -42,5 +44,6 @@ struct ConfigLoaderHooksTests {
         #expect(loadFailure(["--hook-timeout", "0"]) == "hook timeout \"0\" must be a number of seconds between 0 and 3600")
         #expect(loadFailure(["--kubespray-timeout", "x"]) == "kubespray timeout \"x\" must be a number of seconds between 0 and 86400")
         #expect(loadFailure(["--kubespray-command", ""]) == "kubespray command must name a program")
+        #expect(loadFailure(["--proxmox-task-timeout", "-1"]) == "Proxmox task timeout \"-1\" must be a number of seconds between 0 and 86400")
     }
 }

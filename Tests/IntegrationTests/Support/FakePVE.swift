@@ -63,11 +63,13 @@ final class FakePVE: @unchecked Sendable {
 
     var url: String { "https://127.0.0.1:\(port)" }
 
-    init(directory: String, faults: [Fault] = [], responseDelay: Double = 0) throws {
+    /// `slowStart`: guest 100's start task takes 5 real seconds (50 PVE seconds at time scale 0.1).
+    init(directory: String, faults: [Fault] = [], responseDelay: Double = 0, slowStart: Bool = false) throws {
         _ = try Venv.tool("fakepve")
         let python = try Venv.tool("python").path
         pki = try TestPKI(in: directory + "/pki")
-        let guests = #"{"guests": [{"vmid": 100, "name": "other1", "node": "pve1"}, {"vmid": 101, "name": "other2", "node": "pve2"}]}"#
+        let startSeconds = slowStart ? #", "start_secs": 50"# : ""
+        let guests = #"{"guests": [{"vmid": 100, "name": "other1", "node": "pve1"\#(startSeconds)}, {"vmid": 101, "name": "other2", "node": "pve2"}]}"#
         try guests.write(toFile: directory + "/guests.json", atomically: true, encoding: .utf8)
         let faultList = faults.map { fault -> String in
             var members = ["\"method\": \"\(fault.method)\"", "\"suffix\": \"\(fault.suffix)\""]
@@ -86,7 +88,8 @@ final class FakePVE: @unchecked Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fakepve_setup.py").path
         process.executableURL = URL(fileURLWithPath: python)
         // fakepve's --latency is in PVE seconds, scaled by --time-scale.
-        let timing = responseDelay > 0 ? ["--time-scale", "0.01", "--latency", String(responseDelay * 100)] : ["--time-scale", "0"]
+        let timing = responseDelay > 0 ? ["--time-scale", "0.01", "--latency", String(responseDelay * 100)]
+            : slowStart ? ["--time-scale", "0.1"] : ["--time-scale", "0"]
         process.arguments = [script, directory + "/guests.json", "--host", "127.0.0.1", "--port", String(port),
                              "--password", Self.password, "--cert", pki.certFile, "--key", pki.keyFile] + timing
         process.environment = ["FAKEPVE_SETUP": directory + "/setup.json", "PATH": "/usr/bin:/bin"]
