@@ -32,7 +32,9 @@ import Wire
             let shipped = try String(contentsOfFile: Self.repository.path + "/profiles/\(name).json", encoding: .utf8)
             let airGapped = shipped.replacingOccurrences(of: #""k3s_install": "internet""#, with: #""k3s_install": "assets""#)
                 .replacingOccurrences(of: #""k3s_join_timeout": "3600""#, with: #""k3s_join_timeout": "120""#)
-            #expect(airGapped.contains(#""assets""#) && airGapped.contains(#""120""#), "the shipped \(name) profile changed shape")
+                .replacingOccurrences(of: #""k3s_join_poll": "15""#, with: #""k3s_join_poll": "1""#)
+            #expect(airGapped.contains(#""assets""#) && airGapped.contains(#""120""#) && airGapped.contains(#""k3s_join_poll": "1""#),
+                    "the shipped \(name) profile changed shape")
             try airGapped.write(toFile: "\(profiles)/\(name).json", atomically: true, encoding: .utf8)
         }
         let assets = dir.path + "/data/assets/k3s"
