@@ -17,6 +17,14 @@ public enum ConfigLoader {
         let argument: String
         let help: String
         let apply: @Sendable (inout ServerConfig, String) throws(StartupError) -> Void
+
+        /// A `SECONDS` option that sets `field`.
+        static func seconds(_ flag: String, _ key: String, _ field: WritableKeyPath<ServerConfig, Double> & Sendable, _ what: String,
+                            upTo limit: Double, help: String) -> Option {
+            Option(flag: flag, key: key, argument: "SECONDS", help: help) { (config: inout ServerConfig, value: String) throws(StartupError) in
+                config[keyPath: field] = try ConfigLoader.seconds(value, what, upTo: limit)
+            }
+        }
     }
 
     static let options: [Option] = [
@@ -76,17 +84,11 @@ public enum ConfigLoader {
             }
             config.discovery = policy
         },
-        Option(flag: "--idle-timeout", key: "idleTimeout", argument: "SECONDS", help: "close idle HTTP connections (default 60)") {
-            (config: inout ServerConfig, value: String) throws(StartupError) in
-            config.idleTimeout = try seconds(value, "idle timeout", upTo: 3600)
-        },
+        .seconds("--idle-timeout", "idleTimeout", \.idleTimeout, "idle timeout", upTo: 3600, help: "close idle HTTP connections (default 60)"),
         Option(flag: "--hooks-dir", key: "hooksDir", argument: "DIR", help: "executables run on every machine change (default DATA/hooks)") {
             $0.hooksDir = $1
         },
-        Option(flag: "--hook-timeout", key: "hookTimeout", argument: "SECONDS", help: "time limit of one hook (default 60)") {
-            (config: inout ServerConfig, value: String) throws(StartupError) in
-            config.hookTimeout = try seconds(value, "hook timeout", upTo: 3600)
-        },
+        .seconds("--hook-timeout", "hookTimeout", \.hookTimeout, "hook timeout", upTo: 3600, help: "time limit of one hook (default 60)"),
         Option(flag: "--kubespray-command", key: "kubesprayCommand", argument: "CMD",
                help: "playbook command, words split on spaces; in --config a JSON array (default \"ansible-playbook -b\")") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
@@ -95,15 +97,10 @@ public enum ConfigLoader {
         Option(flag: "--kubespray-dir", key: "kubesprayDir", argument: "DIR", help: "where the playbook command runs (default DATA/clusters/NAME)") {
             $0.kubesprayDir = $1
         },
-        Option(flag: "--kubespray-timeout", key: "kubesprayTimeout", argument: "SECONDS", help: "time limit of one playbook run (default 3600)") {
-            (config: inout ServerConfig, value: String) throws(StartupError) in
-            config.kubesprayTimeout = try seconds(value, "kubespray timeout", upTo: 86400)
-        },
-        Option(flag: "--proxmox-task-timeout", key: "proxmoxTaskTimeout", argument: "SECONDS",
-               help: "how long a Proxmox task (download, clone, ...) may run (default 3600)") {
-            (config: inout ServerConfig, value: String) throws(StartupError) in
-            config.proxmoxTaskTimeout = try seconds(value, "Proxmox task timeout", upTo: 86400)
-        },
+        .seconds("--kubespray-timeout", "kubesprayTimeout", \.kubesprayTimeout, "kubespray timeout", upTo: 86400,
+                 help: "time limit of one playbook run (default 3600)"),
+        .seconds("--proxmox-task-timeout", "proxmoxTaskTimeout", \.proxmoxTaskTimeout, "Proxmox task timeout", upTo: 86400,
+                 help: "how long a Proxmox task (download, clone, ...) may run (default 3600)"),
         Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]
