@@ -151,9 +151,10 @@ struct ProxmoxVMs: Sendable {
                                labels: ["proxmox-endpoint": request.endpoint], nics: [])
         var lastError = APIError(500, "no MAC")
         // A random MAC under PVE's own prefix (BC:24:11, what PVE assigns); a clash is retried.
+        var generator = SystemRandomNumberGenerator()
         for _ in 0..<5 {
-            let low = Array(Secrets.hex(bytes: 3))
-            let mac = try! MACAddress("bc:24:11:\(String(low[0..<2])):\(String(low[2..<4])):\(String(low[4..<6]))")
+            let octets: [UInt8] = [0xBC, 0x24, 0x11] + (0..<3).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            guard let mac = try? MACAddress(octets: octets) else { throw APIError(500, "cannot form a MAC from \(octets)") }
             do {
                 let machine = try inventory.register(mac, spec, source: "proxmox")
                 log.info("proxmox-vm-registered", ["mac": mac.description, "name": request.name])
