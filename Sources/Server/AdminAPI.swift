@@ -12,6 +12,8 @@ struct AdminAPI: Sendable {
     var previewServerURL = "http://127.0.0.1:8080"
     /// `/api/v1/proxmox/...`.
     var proxmox: ProxmoxAPI?
+    /// Background work `/healthz` reports as pending.
+    var background: BackgroundWork?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -34,7 +36,11 @@ struct AdminAPI: Sendable {
         guard request.method == "GET" || request.method == "HEAD" else { return methodNotAllowed(["GET", "HEAD"]) }
         do {
             _ = try inventory.schemaVersion()
-            return .json(200, .object([("status", .string("ok"))]))
+            var fields: [(String, JSONValue)] = [("status", .string("ok"))]
+            if let background {
+                fields.append(("pending", .object([("hooks", .int(background.hooks.value)), ("kubespray", .int(background.kubespray.value))])))
+            }
+            return .json(200, .object(fields))
         } catch {
             return .json(503, .object([("status", .string("unavailable")), ("error", .string(error.description))]))
         }

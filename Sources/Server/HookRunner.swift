@@ -17,6 +17,8 @@ final class HookRunner: @unchecked Sendable {
     private let log: Logger
     private let path: String
     private let queue = DispatchQueue(label: "provisiond.hooks")
+    /// Events queued or running (`/healthz`).
+    let pending = PendingWork()
     /// Names already reported as skipped (touched only on `queue`), so each is logged once.
     private var skipped: Set<String> = []
     private var reportedMissing = false
@@ -32,7 +34,9 @@ final class HookRunner: @unchecked Sendable {
 
     /// Queues the hooks for one event; returns at once.
     func fire(_ event: String, _ machine: Machine) {
+        pending.begin()
         queue.async { [self] in
+            defer { pending.end() }
             let failures = hooks().compactMap { run($0, event, machine) }
             if event == LifecycleEvent.phoneHome.rawValue { settle(machine, failures) }
         }

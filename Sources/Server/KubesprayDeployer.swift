@@ -22,6 +22,9 @@ final class KubesprayDeployer: @unchecked Sendable {
     private let log: Logger
     /// Owns the state below and does the planning; runs happen on `runQueues`.
     private let queue = DispatchQueue(label: "provisiond.kubespray")
+    /// Planning passes queued or running, and playbook runs until the pass after them is done
+    /// (`/healthz`).
+    let pending = PendingWork()
     private var running: Set<String> = []
     private var runQueues: [String: DispatchQueue] = [:]
     /// The last validation error recorded per cluster, so an invalid cluster is reported once
@@ -42,7 +45,9 @@ final class KubesprayDeployer: @unchecked Sendable {
         let names = change.clusters
         guard !names.isEmpty else { return }
         let mac = change.kind == .deleted ? nil : change.machine.mac
+        pending.begin()
         queue.async { [self] in
+            defer { pending.end() }
             for name in names.sorted() { refresh(name, changed: mac) }
         }
     }
@@ -50,7 +55,9 @@ final class KubesprayDeployer: @unchecked Sendable {
     /// Re-plans every kubespray cluster (at start: files for clusters made before, runs that a
     /// restart interrupted).
     func refreshAll() {
+        pending.begin()
         queue.async { [self] in
+            defer { pending.end() }
             let clusters: [Cluster]
             do throws(InventoryError) { clusters = try inventory.clusters() } catch {
                 return log.error("kubespray-refresh-failed", ["error": error.description])
@@ -133,11 +140,13 @@ final class KubesprayDeployer: @unchecked Sendable {
         runner.logPath = logPath
         let runQueue = runQueues[name] ?? DispatchQueue(label: "provisiond.kubespray.\(name)")
         runQueues[name] = runQueue
+        pending.begin()
         runQueue.async { [self, runner] in
             let started = Date()
             let outcome = Result { () throws(ProcessRunnerError) in try runner.run() }
             finish(run, cluster: name, outcome: outcome, seconds: Date().timeIntervalSince(started), logPath: logPath)
             queue.async { [self] in
+                defer { pending.end() }
                 running.remove(name)
                 refresh(name, changed: nil)
             }

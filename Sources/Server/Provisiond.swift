@@ -57,7 +57,8 @@ public final class Provisiond: @unchecked Sendable {
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
         let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
-                                                 taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")))
+                                                 taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
+                             background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {

@@ -85,12 +85,8 @@ import Wire
         #expect(try post(server, "/cloud-init/52:54:00:00:30:99/phone-home?token=\(token)") == "404")
         #expect(try post(server, "/cloud-init/\(mac)/phone-home?token=\(token)") == "200")
         // With no hooks to run, the machine goes on from installed to ready at once (DESIGN.md §3).
-        var events: [JSONValue] = []
-        for _ in 0..<100 {
-            events = try JSONParser.parse(try server.ctl(["events", mac, "--json"]).stdout).arrayValue ?? []
-            if events.last?["to"] == .string("ready") { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try server.waitUntilIdle()
+        let events = try JSONParser.parse(try server.ctl(["events", mac, "--json"]).stdout).arrayValue ?? []
         #expect(events.map { $0["event"]?.stringValue ?? "" }
                 == ["register", "boot-install", "fetch-user-data", "phone-home-refused", "phone-home-refused", "phone-home", "hooks-succeeded"])
         let phoneHome = try #require(events.first { $0["event"] == .string("phone-home") })

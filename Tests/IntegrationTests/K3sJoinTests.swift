@@ -65,7 +65,8 @@ import Wire
             work[hostname] = path
         }
 
-        // The agent boots first; the server two seconds later.
+        // The agent boots first; the server once provisiond has told the agent to wait (however
+        // long the agent took to ask).
         let results = RunResults()
         let group = DispatchGroup()
         for hostname in ["a1", "s1"] {
@@ -74,7 +75,7 @@ import Wire
                 let result = Result { try runProgram(URL(fileURLWithPath: try toolPath("unshare")), ["--mount", "--propagation", "private", Self.member, path]) }
                 results.set(hostname, result)
             }
-            if hostname == "a1" { Thread.sleep(forTimeInterval: 2) }
+            if hostname == "a1" { try poll("the agent to be told to wait: \(server.log)") { server.log.contains("k3s-join-waiting") } }
         }
         #expect(group.wait(timeout: .now() + 150) == .success, "a member's join script did not finish")
 
@@ -100,13 +101,9 @@ import Wire
         let serverEvents = try inventory.events(try MACAddress("52:54:00:00:50:01"))
         let agentEvents = try inventory.events(try MACAddress("52:54:00:00:50:02"))
         // Phone-home made them installed; with no hooks to run they go on to ready.
+        try server.waitUntilIdle()
         for mac in ["52:54:00:00:50:01", "52:54:00:00:50:02"] {
-            var state = try inventory.machine(try MACAddress(mac))?.state
-            for _ in 0..<100 where state != .ready {
-                Thread.sleep(forTimeInterval: 0.05)
-                state = try inventory.machine(try MACAddress(mac))?.state
-            }
-            #expect(state == .ready, "\(mac)")
+            #expect(try inventory.machine(try MACAddress(mac))?.state == .ready, "\(mac)")
         }
         let serverInstalled = try #require(serverEvents.first { $0.event == "phone-home" }).id
         let agentConfigServed = try #require(agentEvents.first { $0.event == "k3s-config" }).id

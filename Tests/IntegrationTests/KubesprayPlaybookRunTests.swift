@@ -49,8 +49,10 @@ import Wire
 
         // A new cluster is deployed once, when no member is still installing.
         for (mac, _, _) in members.dropLast() { try lab.install(mac) }
-        usleep(300_000)
+        // The barrier: the deployer has planned every change so far (and would have run by now).
+        try lab.server.waitUntilIdle()
         #expect(recorded().isEmpty)
+        #expect(try members.dropLast().allSatisfy { try lab.state($0.0) == "installed" }, "the four wait for the fifth")
         try lab.install(members.last!.0)
         try lab.waitFor("all five ready") { try members.allSatisfy { try lab.state($0.0) == "ready" } }
         #expect(recorded() == ["-b -i \(inventory) cluster.yml @ \(checkout)"])
@@ -92,7 +94,7 @@ import Wire
         let invalid = try lab.events("52:54:00:00:90:08").first { $0["event"] == .string("inventory-invalid") }
         #expect(invalid?["detail"]?.stringValue?.contains("Stop if even number of etcd hosts: etcd has 4") == true, "\(String(describing: invalid))")
         try lab.install("52:54:00:00:90:08")
-        usleep(500_000)
+        try lab.server.waitUntilIdle()
         #expect(recorded().count == 3)
         #expect(try lab.state("52:54:00:00:90:08") == "installed")
         #expect(!(try String(contentsOfFile: inventory, encoding: .utf8)).contains("etcd4"))

@@ -107,11 +107,8 @@ import Wire
 
         // The lifecycle: registered → booting → installing → installed, one event each, then ready
         // once its (no) hooks have run.
-        var shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
-        for _ in 0..<100 where shown["state"] != .string("ready") {
-            Thread.sleep(forTimeInterval: 0.1)
-            shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
-        }
+        try server.waitUntilIdle()
+        let shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
         let instanceID = try #require(shown["instanceId"]?.stringValue)
         #expect(shown["state"] == .string("ready"))
         #expect(serial.contains("NETBOOT: meta-data ok instance-id=\(instanceID) hostname=\(hostname)"))

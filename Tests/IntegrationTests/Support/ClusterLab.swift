@@ -58,13 +58,10 @@ struct ClusterLab {
     }
 
     /// Polls until `condition` holds (the deployer and hooks work off the request path).
-    func waitFor(_ what: String, seconds: Double = 20, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(50_000)
+    func waitFor(_ what: String, seconds: Double = 60, _ condition: () throws -> Bool) throws {
+        do { try poll(what, seconds: seconds, every: 0.05, condition) } catch let error as PollTimedOut {
+            throw TestFailure("\(error); provisiond log:\n\(server.log)")
         }
-        throw TestFailure("timed out waiting for \(what); provisiond log:\n\(server.log)")
     }
 }
 

@@ -17,9 +17,10 @@ enum DHCPFixtures {
 
 extension NetworkLab {
     /// Sends `packets` from BIND:PORT in the client namespace to DEST:PORT and returns the replies
-    /// with where they came from.
+    /// with where they came from, once the last packet has its reply (or after `timeout`, which
+    /// only bounds a server that never answers).
     func probe(_ packets: [[UInt8]], bind: String = "0.0.0.0", bindPort: UInt16 = 68, to destination: String = "255.255.255.255",
-               port: UInt16 = 67, timeout: Double = 3) throws -> [(packet: DHCPPacket, source: String)] {
+               port: UInt16 = 67, timeout: Double = 30) throws -> [(packet: DHCPPacket, source: String)] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("dhcp_probe.py").path
         let result = try inClient("python3", [script, clientInterface, bind, String(bindPort), destination, String(port), String(timeout)]
                                               + packets.map(\.hexString))

@@ -97,7 +97,7 @@ final class FakePVE: @unchecked Sendable {
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.runWithSignalsUnblocked()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if try runTool("curl", ["-s", "-o", "/dev/null", "--cacert", pki.caFile, url + "/api2/json/version"]).status == 0 { return }
             guard process.isRunning else { break }

@@ -1,8 +1,10 @@
 import Foundation
 import Glibc
+import TestSupport
+import Wire
 
 /// A real `provisiond` started on free loopback ports (port 0; the addresses are read from its
-/// `listening` log lines), with its stderr collected.
+/// `listening` log lines), with its stderr collected to EOF.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let dataDir: String
@@ -11,9 +13,7 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var adminPort: UInt16 = 0
     private(set) var httpPort: UInt16 = 0
     private(set) var tftpPort: UInt16 = 0
-    private let lock = NSLock()
-    private var logText = ""
-    private let stderrPipe = Pipe()
+    private let stderr = ChildOutput()
 
     private static func port(_ address: String) -> UInt16 { UInt16(address.split(separator: ":").last ?? "") ?? 0 }
 
@@ -33,17 +33,12 @@ final class ServerProcess: @unchecked Sendable {
             process.executableURL = Binaries.provisiond
             process.arguments = arguments
         }
-        let err = stderrPipe
-        process.standardError = err
+        process.standardError = stderr.pipe
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            lock.withLock { logText += String(decoding: data, as: UTF8.self) }
-        }
         try process.runWithSignalsUnblocked()
-        let deadline = Date().addingTimeInterval(20)
+        stderr.startReading()
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let admin = address(of: "admin"), let http = address(of: "http"), let tftp = address(of: "tftp") {
                 adminURL = "http://\(admin)"
@@ -58,10 +53,12 @@ final class ServerProcess: @unchecked Sendable {
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        stderr.waitForEOF(seconds: 10)
         throw TestFailure("provisiond did not start: \(log)")
     }
 
-    var log: String { lock.withLock { logText } }
+    /// Its log so far; complete once `stop()` returned.
+    var log: String { stderr.text }
 
     var tokenPath: String { dataDir + "/admin.token" }
 
@@ -98,16 +95,28 @@ final class ServerProcess: @unchecked Sendable {
         return (status, String(result.stdout[..<newline]))
     }
 
-    /// Sends a signal and waits for the exit status.
+    /// Sends a signal, waits for the exit status, then reads its log to EOF: after `stop()` the
+    /// log is complete (the exit status is known before the last lines are read from the pipe).
     @discardableResult
     func stop(signal: Int32 = SIGTERM) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
-        // Take what the handler has not read yet, so the log is complete once stopped.
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
-        let rest = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        lock.withLock { logText += String(decoding: rest, as: UTF8.self) }
+        stderr.waitForEOF()
         return process.terminationStatus
+    }
+
+    /// The barrier before asserting that a change had no (further) effect: polls `/healthz`
+    /// until no hook or kubespray work is pending. Everything a request sets off is counted
+    /// before the request is answered, so zero afterwards means it has all been done.
+    func waitUntilIdle(seconds: Double = 60) throws {
+        var last = ""
+        try poll("provisiond to finish its background work (last /healthz: \(last))", seconds: seconds) {
+            let curl = ["curl", "-s", adminURL + "/healthz"]
+            let result = try namespace.map { try runTool("ip", ["netns", "exec", $0] + curl) } ?? runTool(curl[0], Array(curl.dropFirst()))
+            last = result.stdout
+            guard let pending = (try? JSONParser.parse(result.stdout))?["pending"] else { return false }
+            return pending["hooks"] == .int(0) && pending["kubespray"] == .int(0)
+        }
     }
 
     deinit {

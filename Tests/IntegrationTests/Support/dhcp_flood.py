@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Sends COUNT malformed DHCP packets to 255.255.255.255:67 on IFACE: random bytes, truncated
-headers, a bad magic cookie, and options that overrun the packet. Bounded in count and time.
+headers, a bad magic cookie, and options that overrun the packet. Bounded in count and time,
+and stops early once STOPFILE exists (the test's way to end it when it has seen enough).
 
-usage: dhcp_flood.py IFACE COUNT SECONDS
+usage: dhcp_flood.py IFACE COUNT SECONDS [STOPFILE]
 """
 import os
 import random
@@ -28,6 +29,7 @@ def malformed(rng, index):
 
 def main():
     iface, count, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    stop = sys.argv[4] if len(sys.argv) > 4 else None
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, iface.encode())
@@ -38,6 +40,8 @@ def main():
         sock.sendto(malformed(rng, sent), ("255.255.255.255", 67))
         sent += 1
         if sent % 200 == 0:
+            if stop and os.path.exists(stop):
+                break
             time.sleep(0.005)
     print(sent)
 

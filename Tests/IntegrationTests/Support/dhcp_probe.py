@@ -2,7 +2,9 @@
 """Sends DHCP packets given as hex and prints every reply as hex, one per line.
 
 usage: dhcp_probe.py IFACE BIND_ADDR BIND_PORT DEST_ADDR DEST_PORT TIMEOUT HEX [HEX ...]
-Run inside a test's network namespace. Exits 1 when no reply arrived within TIMEOUT seconds.
+Run inside a test's network namespace. Stops once every packet has had a reply, or the last
+packet has: the server answers in order, so that reply is the barrier after which any other
+packet's silence is final. Exits 1 when no reply arrived within TIMEOUT seconds.
 """
 import socket
 import sys
@@ -31,7 +33,7 @@ def main():
             break
         print("%s %s:%d" % (data.hex(), source[0], source[1]), flush=True)
         replies += 1
-        if replies >= len(packets):
+        if replies >= len(packets) or data[4:8] == packets[-1][4:8]:
             break
     sys.exit(0 if replies else 1)
 
