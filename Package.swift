@@ -40,6 +40,6 @@ let package = Package(
         // The Support scripts run as separate programs (python3, sh), found through #filePath.
         .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
-                              "Support/fakepve_setup.py", "Support/k3s_member.sh"]),
+                              "Support/fakepve_setup.py", "Support/k3s_member.sh", "Support/router_advertiser.py"]),
     ]
 )

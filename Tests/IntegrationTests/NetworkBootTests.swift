@@ -16,8 +16,9 @@ import Wire
 /// reached (from provisiond's log and the serial console) and shows both. UEFI's last step (the
 /// disk after `exit`) was fixed in provisiond (`exit 1`): see `reboot`.
 @Suite(.serialized, .timeLimit(.minutes(15))) struct NetworkBootTests {
+    /// Bounds, not expectations: a boot takes 5–45 s here; TCG on a loaded machine is slower.
     static let bootSeconds: Double = 180
-    /// OVMF walks every network boot option of the NIC before the disk: give it longer.
+    /// OVMF walks the NIC's network boot options (PXEv4, HTTPv4, HTTPv6) before the disk.
     static let uefiLocalBootSeconds: Double = 420
 
     @Test func biosMachineInstallsOverTheNetworkThenBootsItsLocalDisk() throws {
@@ -174,10 +175,12 @@ import Wire
             // classic path: DHCP → ipxe.efi over TFTP → iPXE → /boot.ipxe, and gets `exit` too.
             #expect(log.contains("reply=DHCPOFFER") && log.contains("file=ipxe.efi"), "OVMF's PXE was offered ipxe.efi: \(Self.tail(log, 30))")
             #expect(log.contains("tftp-sent") && log.contains("file=ipxe.efi bytes="), "ipxe.efi went over TFTP: \(Self.tail(log, 30))")
+            // Then its HTTP boot client (vendor class HTTPClient): ipxe.efi by URL, and `exit` again.
+            #expect(log.contains("method=GET path=/ipxe/ipxe.efi status=200"), "OVMF's HTTP boot fetched ipxe.efi: \(Self.tail(log, 30))")
+            #expect(scriptRequests.count == 3, "the ROM's iPXE, then the PXE and HTTP boots' ipxe.efi each ran the exit script: \(scriptRequests)")
             // provisiond's local-disk script ends in `exit 1`: an error status makes the UEFI
             // boot manager go on to the next boot option (a plain `exit` returns EFI_SUCCESS, and
-            // OVMF then stops in its menu, UEFI 3.1.1). Under TCG OVMF first tries the NIC's
-            // other network boot options, so this takes a couple of minutes.
+            // OVMF then stops in its menu, UEFI 3.1.1), and at last to the disk.
             #expect(outcome.value == "local-disk" && exited == NetworkBootVM.localDiskExitStatus,
                     "step local-disk: OVMF did not boot the local disk after iPXE's exit 1 (outcome \(outcome.value ?? "timeout after \(Int(seconds)) s"), QEMU status \(exited.map(String.init) ?? "running")).\n\(diagnostics())")
         }

@@ -1,10 +1,13 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A network namespace holding provisiond and a tap device that a QEMU machine, started inside
 /// the same namespace, plugs into: the machine's NIC is the tap's peer, so its DHCP, TFTP and
-/// HTTP reach provisiond and nothing else. The tap has 10.79.0.1/24. Made for one test and
-/// removed after it, with the tap and any QEMU still in it.
+/// HTTP reach provisiond and nothing else. The tap has 10.79.0.1/24, and IPv6 router
+/// solicitations on it are answered (`router_advertiser.py`: iPXE otherwise waits ~15 s for a
+/// router at every boot). Made for one test and removed after it, with the tap and any process
+/// still in it.
 final class NetworkBootLab: @unchecked Sendable {
     let namespace: String
     let tap: String
@@ -16,6 +19,7 @@ final class NetworkBootLab: @unchecked Sendable {
     private let lock = NSLock()
     private var machines: [NetworkBootVM] = []
     private var removed = false
+    private var advertiser: Process?
 
     init() throws {
         Self.removeStale()
@@ -26,6 +30,9 @@ final class NetworkBootLab: @unchecked Sendable {
         let commands: [[String]] = [
             ["netns", "add", namespace],
             ["netns", "exec", namespace, "ip", "tuntap", "add", "dev", tap, "mode", "tap"],
+            // No duplicate address detection: the tap's link-local address (the source of the
+            // router advertisements) is usable the moment QEMU brings the link up.
+            ["netns", "exec", namespace, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/\(tap)/accept_dad"],
             ["-n", namespace, "addr", "add", "\(Self.serverAddress)/24", "dev", tap],
             ["-n", namespace, "link", "set", "lo", "up"],
             ["-n", namespace, "link", "set", tap, "up"],
@@ -37,6 +44,26 @@ final class NetworkBootLab: @unchecked Sendable {
                 throw TestFailure("network lab: ip \(command.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
             }
         }
+        do { try startAdvertiser() } catch {
+            remove()
+            throw error
+        }
+    }
+
+    private func startAdvertiser() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("router_advertiser.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try toolPath("ip"))
+        process.arguments = ["netns", "exec", namespace, "python3", script, tap]
+        let output = ChildOutput()
+        process.standardOutput = output.pipe
+        process.standardError = output.pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.runWithSignalsUnblocked()
+        output.startReading()
+        lock.withLock { advertiser = process }
+        try poll("the router advertiser to listen: \(output.text)") { output.text.contains("ready") || !process.isRunning }
+        guard process.isRunning else { throw TestFailure("network lab: router_advertiser.py exited: \(output.text)") }
     }
 
     deinit { remove() }
@@ -53,6 +80,13 @@ final class NetworkBootLab: @unchecked Sendable {
             return machines
         }
         for machine in toStop { machine.stop() }
+        if let advertiser = lock.withLock({ () -> Process? in
+            defer { advertiser = nil }
+            return advertiser
+        }) {
+            kill(advertiser.processIdentifier, SIGKILL)
+            _ = try? advertiser.reap(seconds: 10)
+        }
         guard lock.withLock({ () -> Bool in
             defer { removed = true }
             return !removed

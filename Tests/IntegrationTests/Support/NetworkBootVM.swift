@@ -84,6 +84,11 @@ final class NetworkBootVM: @unchecked Sendable {
                 "-drive", "if=pflash,format=raw,readonly=on,file=\(Self.ovmfCode)",
                 "-drive", "if=pflash,format=raw,file=\(varsPath)",
                 "-drive", "file=fat:\(diskPath),format=raw,if=none,id=d0,readonly=on", "-device", "virtio-blk-pci,drive=d0,bootindex=2",
+                // OVMF makes a boot option for each of the NIC's network stacks and `bootindex`
+                // puts all of them before the disk: after iPXE's `exit 1` it tries PXEv4, PXEv6,
+                // HTTPv4 and HTTPv6 in turn. PXE over IPv6 waits ~70 s for DHCPv6 offers the test
+                // network never makes; this fw_cfg switch (OvmfPkg, edk2 ≥ 2021) leaves it out.
+                "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
             ]
         }
         return arguments
