@@ -1,3 +1,4 @@
+import Net
 import Testing
 import Wire
 
@@ -11,6 +12,24 @@ struct AdminAPIAuthTests {
         let response = try fixture.send("GET", "/healthz", authorization: nil)
         #expect(response.status == 200)
         #expect(try response.json()["status"] == .string("ok"))
+    }
+
+    @Test("/healthz reports the hook and kubespray work still pending")
+    func healthReportsPendingWork() throws {
+        let fixture = try AdminFixture()
+        var api = fixture.api
+        let (hooks, kubespray) = (PendingWork(), PendingWork())
+        api.background = BackgroundWork(hooks: hooks, kubespray: kubespray)
+        hooks.begin()
+        kubespray.begin()
+        kubespray.begin()
+        let request = try HTTPRequest(method: "GET", target: "/healthz", headers: [:], body: [])
+        let context = RequestContext(peer: try SocketAddress("127.0.0.1:1234"), local: try SocketAddress("127.0.0.1:8081"))
+        #expect(try api.handle(request, context).json()["pending"] == .object([("hooks", .int(1)), ("kubespray", .int(2))]))
+        hooks.end()
+        kubespray.end()
+        kubespray.end()
+        #expect(try api.handle(request, context).json()["pending"] == .object([("hooks", .int(0)), ("kubespray", .int(0))]))
     }
 
     @Test("the machine list without a token is 401 with WWW-Authenticate")

@@ -65,6 +65,18 @@ struct HookRunnerTests {
         #expect(try events().isEmpty)
     }
 
+    @Test("a fired event counts as pending from the moment fire returns until its hooks are done")
+    func pending() throws {
+        let gate = directory.file("gate")
+        try hook("wait", "while [ ! -e \(gate) ]; do sleep 0.01; done")
+        let hooks = runner(timeout: 60)
+        hooks.fire("register", try machine())
+        #expect(hooks.pending.value == 1)
+        FileManager.default.createFile(atPath: gate, contents: nil)
+        hooks.drain()
+        #expect(hooks.pending.value == 0)
+    }
+
     @Test("absent fields are empty strings")
     func emptyFields() throws {
         let out = directory.file("env")

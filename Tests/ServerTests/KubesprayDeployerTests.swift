@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Inventory
 import TestSupport
 import Testing
@@ -72,6 +73,26 @@ struct KubesprayDeployerTests {
         #expect(try events(a, "kubespray-not-run").map(\.detail)
                 == ["cluster kb: /nonexistent/playbook is not an executable file (set kubesprayCommand)"])
         #expect(try events(a, "kubespray-run").isEmpty)
+    }
+
+    /// What `/healthz` reports: a run is pending until it finished and its cluster was planned again.
+    @Test("a playbook run counts as pending until it finished and the cluster was planned again")
+    func pendingRun() throws {
+        let gate = directory.file("gate")
+        let playbook = try directory.write("playbook", "#!/bin/sh\nwhile [ ! -e \(gate) ]; do sleep 0.01; done\n")
+        chmod(playbook, 0o755)
+        _ = try directory.write("cluster.yml", "")
+        let deployer = observingDeployer(command: [playbook], directory: directory.path)
+        let a = try register(1, "a", "control-plane,etcd")
+        _ = try inventory.apply(.fetchUserData, to: a, source: "test")
+        _ = try inventory.apply(.phoneHome, to: a, source: "test")
+        deployer.drain()
+        #expect(deployer.pending.value == 1, "the run")
+        #expect(try inventory.machine(a)?.state == .installed)
+        FileManager.default.createFile(atPath: gate, contents: nil)
+        try poll("the run and the pass after it") { deployer.pending.value == 0 }
+        #expect(try inventory.machine(a)?.state == .ready)
+        #expect(try events(a, "kubespray-run").count == 1)
     }
 
     @Test("without the playbook in the run directory nothing runs, and the reason names kubesprayDir")
