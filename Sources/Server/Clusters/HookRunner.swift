@@ -41,6 +41,7 @@ final class HookRunner: @unchecked Sendable {
 
     /// installed → ready when the hooks of its phone-home succeeded, else → failed.
     private func settle(_ machine: Machine, _ failures: [String]) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let mac = machine.mac.description
         do {
             if try inventory.cluster(of: machine)?.kind == .kubespray { return }
@@ -59,6 +60,7 @@ final class HookRunner: @unchecked Sendable {
 
     /// Runs one hook; returns what went wrong, or nil when it succeeded.
     private func run(_ name: String, _ event: String, _ machine: Machine) -> String? {
+        dispatchPrecondition(condition: .onQueue(queue))
         let runner = ProcessRunner(arguments: [directory + "/" + name], environment: environment(event, machine),
                                    input: Array((MachineJSON.machine(machine).encoded() + "\n").utf8), directory: directory,
                                    timeout: timeout, tailLines: 5)
@@ -101,6 +103,7 @@ final class HookRunner: @unchecked Sendable {
     /// Executable regular files in name order; anything else is skipped and logged once, hidden
     /// files (editor swap files, `.keep`) silently. A missing directory means no hooks.
     private func hooks() -> [String] {
+        dispatchPrecondition(condition: .onQueue(queue))
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
             // Missing is the default (no hooks); unreadable is an operator's mistake worth a warning.
