@@ -15,7 +15,10 @@ import Wire
 /// Each boot is given `bootSeconds`; when one does not finish, the failure names the last step
 /// reached (from provisiond's log and the serial console) and shows both. UEFI's last step (the
 /// disk after `exit`) was fixed in provisiond (`exit 1`): see `reboot`.
-@Suite(.serialized, .timeLimit(.minutes(15))) struct NetworkBootTests {
+///
+/// The machines boot side by side: each has its own namespace, tap, provisiond and folder (the
+/// kernel and initramfs are built once, under a lock), and the suite is the longest in the run.
+@Suite(.timeLimit(.minutes(15))) struct NetworkBootTests {
     /// Bounds, not expectations: a boot takes 5–45 s here; TCG on a loaded machine is slower.
     static let bootSeconds: Double = 180
     /// OVMF walks the NIC's network boot options (PXEv4, HTTPv4, HTTPv6) before the disk.
