@@ -16,9 +16,11 @@ import Wire
 /// reached (from provisiond's log and the serial console) and shows both. UEFI's last step (the
 /// disk after `exit`) was fixed in provisiond (`exit 1`): see `reboot`.
 ///
-/// The machines boot side by side: each has its own namespace, tap, provisiond and folder (the
-/// kernel and initramfs are built once, under a lock), and the suite is the longest in the run.
-@Suite(.timeLimit(.minutes(15))) struct NetworkBootTests {
+/// Serialized although the machines could boot side by side (each has its own namespace, tap,
+/// provisiond and folder): a test body blocks its thread of the test runner's pool for minutes,
+/// and the pool has one thread per core. Two at once on a 2-core machine starve every other
+/// suite until their own time limits run out (seen: two 2-minute limits exceeded in .ci/run).
+@Suite(.serialized, .timeLimit(.minutes(15))) struct NetworkBootTests {
     /// Bounds, not expectations: a boot takes 5–45 s here; TCG on a loaded machine is slower.
     static let bootSeconds: Double = 180
     /// OVMF walks the NIC's network boot options (PXEv4, HTTPv4, HTTPv6) before the disk.

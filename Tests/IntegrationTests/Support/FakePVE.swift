@@ -59,7 +59,8 @@ final class FakePVE: @unchecked Sendable {
     let process = Process()
     let port: UInt16
     let pki: TestPKI
-    private let output = Pipe()
+    /// Read all along (a pipe nobody reads fills up and stops fakepve mid-request).
+    private let output = ChildOutput()
 
     var url: String { "https://127.0.0.1:\(port)" }
 
@@ -93,10 +94,11 @@ final class FakePVE: @unchecked Sendable {
         process.arguments = [script, directory + "/guests.json", "--host", "127.0.0.1", "--port", String(port),
                              "--password", Self.password, "--cert", pki.certFile, "--key", pki.keyFile] + timing
         process.environment = ["FAKEPVE_SETUP": directory + "/setup.json", "PATH": "/usr/bin:/bin"]
-        process.standardOutput = output
-        process.standardError = output
+        process.standardOutput = output.pipe
+        process.standardError = output.pipe
         process.standardInput = FileHandle.nullDevice
         try process.runWithSignalsUnblocked()
+        output.startReading()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if try runTool("curl", ["-s", "-o", "/dev/null", "--cacert", pki.caFile, url + "/api2/json/version"]).status == 0 { return }
@@ -104,7 +106,8 @@ final class FakePVE: @unchecked Sendable {
             usleep(100_000)
         }
         stop()
-        throw TestFailure("fakepve did not start: \(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self))")
+        output.waitForEOF(seconds: 10)
+        throw TestFailure("fakepve did not start: \(output.text)")
     }
 
     deinit { stop() }
