@@ -1,4 +1,4 @@
-import Inventory
+import Model
 
 /// What to do with a machine nobody has registered.
 public enum DiscoveryPolicy: String, CaseIterable, Sendable {

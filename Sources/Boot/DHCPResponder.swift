@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 public enum DHCPMode: String, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// The DHCP server's decisions as a value type (DESIGN.md §2, §4): a request and its context in,
