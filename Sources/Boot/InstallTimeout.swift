@@ -1,4 +1,4 @@
-import Inventory
+import Model
 
 /// A machine never waits forever (DESIGN.md §12): one that stays `booting` or `installing`
 /// longer than its install timeout, with no report, fails with what was last seen of it. Pure:

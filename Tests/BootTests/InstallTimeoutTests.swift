@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Testing
 
 @testable import Boot
