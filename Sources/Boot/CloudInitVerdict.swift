@@ -78,7 +78,10 @@ public struct CloudInitVerdict: Equatable, Sendable {
         guard let status = document["status"]?.stringValue else {
             throw InstallReportError("status JSON: \"status\" must be a string, not \(document["status"]?.typeName ?? "missing")")
         }
-        switch status {
+        // `status` is done/error/running/not run (22.4) or not started/disabled; some report the
+        // extended form of 23.4+ (`degraded done`, `error - done`, `degraded running`) there.
+        let finished = status.hasSuffix("done") ? (status.hasPrefix("error") ? "error" : "done") : status
+        switch status.hasSuffix("running") ? "running" : finished {
         case "done", "error": break
         case "running", "not run", "not started":
             throw InstallReportError("status JSON: cloud-init has not finished (status \"\(status)\"): report after cloud-final.service")
@@ -92,7 +95,7 @@ public struct CloudInitVerdict: Equatable, Sendable {
         // is its short name.
         let detail = try optionalString(document["detail"], "status JSON: detail")
         let datasource = try optionalString(document["datasource"], "status JSON: datasource")
-        return CloudInitVerdict(form: .statusJSON, datasource: status == "done" ? detail ?? datasource : datasource, status: status,
+        return CloudInitVerdict(form: .statusJSON, datasource: finished == "done" ? detail ?? datasource : datasource, status: finished,
                                 errors: try strings(errors, "status JSON: errors").map(CloudInitModuleError.init(reported:)),
                                 warnings: try recoverable(document["recoverable_errors"], "status JSON: recoverable_errors"))
     }

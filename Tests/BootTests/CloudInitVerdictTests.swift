@@ -58,6 +58,13 @@ import Wire
         #expect(summary.hasSuffix("…") && !summary.contains("\n"))
     }
 
+    @Test func extendedStatusWordsReadAsTheirStatus() throws {
+        #expect(try verdict(#"{"status": "degraded done", "errors": []}"#).applied)
+        #expect(try verdict(#"{"status": "error - done", "errors": []}"#).status == "error")
+        let error = #expect(throws: InstallReportError.self) { try verdict(#"{"status": "degraded running", "errors": []}"#) }
+        #expect(error?.description.contains("has not finished (status \"degraded running\")") == true)
+    }
+
     @Test func statusErrorWithoutErrorsStillFails() throws {
         let decoded = try verdict(#"{"status": "error", "errors": []}"#)
         #expect(!decoded.applied)
