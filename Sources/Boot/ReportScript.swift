@@ -13,7 +13,10 @@ public enum ReportScript {
     /// The unit. runcmd runs inside cloud-final.service, so `systemctl start --no-block` there
     /// queues a job that `After=` holds until cloud-final.service has finished, which is when
     /// cloud-init has written /run/cloud-init/result.json (cloudinit/cmd/main.py, at the end of
-    /// modules-final). Not enabled: it reports this install once, not every boot.
+    /// modules-final). A blocking start would deadlock (cloud-final waits for runcmd, the job for
+    /// cloud-final: ubuntu-advantage.service met exactly this with After=cloud-config.service,
+    /// LP #2050022). No Wants=/WantedBy=: cloud-final is After=multi-user.target, and the unit is
+    /// not enabled, so it reports this install once, not every boot.
     public static let unit = """
         [Unit]
         Description=Report cloud-init's verdict to provisiond

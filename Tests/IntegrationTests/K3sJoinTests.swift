@@ -60,9 +60,11 @@ import Wire
         return profiles
     }
 
-    /// An image without curl: the join says so at once and reports the failure through Python;
-    /// cloud-init's verdict (runcmd failed) follows and is refused, the machine being failed already.
-    @Test func withoutCurlTheJoinFailsAtOnceAndSaysWhy() throws {
+    /// A join that cannot download says why at once and reports the failure through Python:
+    /// an image without curl, or (curl installed) k3s missing from provisiond's assets. cloud-init's
+    /// verdict (runcmd failed) follows and is refused, the machine being failed already.
+    @Test(arguments: [false, true])
+    func aJoinThatCannotDownloadFailsAtOnceAndSaysWhy(curlInstalled: Bool) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let profiles = try Self.airGappedProfiles(dir)
@@ -74,19 +76,22 @@ import Wire
         #expect(try server.ctl(["register", mac, "--hostname", "s9", "--profile", "k3s-server", "--cluster", "lab", "--role", "server"]).status == 0)
         let path = dir.path + "/s9"
         try Self.prepareMember(path, server: server, mac: mac)
-        try "".write(toFile: path + "/hide-curl", atomically: true, encoding: .utf8)
+        if !curlInstalled { try "".write(toFile: path + "/hide-curl", atomically: true, encoding: .utf8) }
         let started = Date()
         let run = try runProgram(URL(fileURLWithPath: try toolPath("unshare")), ["--mount", "--propagation", "private", Self.member, path])
         #expect(Date().timeIntervalSince(started) < 30, "the join did not fail at once")
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("provisiond-k3s: failed: curl is not installed on "), "\(run.stdout)")
+        let reason = curlInstalled
+            ? "download of \(server.httpURL)/assets/k3s/k3s: curl: (22) The requested URL returned error: 404"
+            : "curl is not installed on "
+        #expect(run.stdout.contains("provisiond-k3s: failed: \(reason)"), "\(run.stdout)")
         #expect(run.stdout.contains("provisiond-report: reported: 200"), "the failure went through Python: \(run.stdout)")
         #expect(run.stdout.contains("provisiond-report: provisiond refused the report: 409"), "\(run.stdout)")
         let inventory = try Inventory(path: server.dataDir + "/provision.db")
         #expect(try inventory.machine(try MACAddress(mac))?.state == .failed)
         let failed = try #require(try inventory.events(try MACAddress(mac)).last { $0.event == "install-failed" })
-        #expect(failed.detail.hasPrefix("curl is not installed on ") && failed.detail.hasSuffix("(did the packages step fail?): the k3s join downloads with it"),
-                "\(failed.detail)")
+        #expect(failed.detail.hasPrefix(reason), "\(failed.detail)")
+        if !curlInstalled { #expect(failed.detail.hasSuffix("(did the packages step fail?): the k3s join downloads with it"), "\(failed.detail)") }
     }
 
     @Test func theAgentWaitsForTheFirstServerThenBothJoinAndPhoneHome() throws {
