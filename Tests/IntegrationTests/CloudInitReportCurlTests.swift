@@ -185,7 +185,7 @@ import Wire
         defer { dir.remove() }
         let server = try server(dir, ["--install-timeout", "1.5"])
         let mac = "52:54:00:00:60:08"
-        _ = try installing(server, mac, "silent1")
+        let (token, _) = try installing(server, mac, "silent1")
         #expect(waitForState(server, mac, "failed", seconds: 15) == "failed")
         let timedOut = try #require(try events(server, mac).last)
         #expect(timedOut["event"] == .string("install-timed-out"))
@@ -193,6 +193,12 @@ import Wire
         let detail = timedOut["detail"]?.stringValue ?? ""
         #expect(detail.hasPrefix("no report within 1.5 s (installing since "), "\(detail)")
         #expect(detail.contains("; last seen: GET /cloud-init/\(mac)/user-data (200) from 127.0.0.1 at "), "\(detail)")
+        // A verdict that comes after that is refused, and kept in the timeline.
+        #expect(try post(server, "/cloud-init/\(mac)/phone-home?token=\(token)", Self.cleanResult).0 == "409")
+        let late = try #require(try events(server, mac).last)
+        #expect(late["event"] == .string("phone-home-refused") && late["to"] == .string("failed"))
+        #expect(late["detail"]?.stringValue?.hasPrefix("cannot phone-home a machine that is failed (allowed from: installing): "
+            + "cloud-init finished without errors") == true, "\(late)")
         server.stop()
         #expect(server.log.contains("event=install-timed-out") && server.log.contains("mac=\(mac)"))
     }

@@ -23,7 +23,16 @@ struct InstallReportResponder: Sendable {
             return .error(400, "malformed \(what) report for \(machine.mac): \(error.description)")
         }
         let event: LifecycleEvent = report.applied ? .phoneHome : .installFailed
-        let updated = try inventory.apply(event, to: machine.mac, source: "http", detail: report.detail)
+        let updated: Machine
+        do {
+            updated = try inventory.apply(event, to: machine.mac, source: "http", detail: report.detail)
+        } catch .invalidTransition(let refusal) {
+            // A report that comes too late (the install timed out) or twice: kept in the timeline,
+            // so the operator still sees what the machine said.
+            try inventory.record("\(what)-refused", for: machine.mac, source: "http", detail: "\(refusal.description): \(report.detail)")
+            log.warning("\(what)-refused", ["mac": machine.mac.description, "why": refusal.description])
+            return .error(409, "\(refusal.description) (\(machine.mac))")
+        }
         let verdict = report.verdict.map { $0.applied ? "cloud-init-applied" : "cloud-init-errors=\($0.errors.count)" } ?? "plain"
         log.info("transition", ["mac": machine.mac.description, "event": event.rawValue, "to": updated.state.rawValue, "report": verdict])
         return .json(200, .object([("mac", .string(updated.mac.description)), ("state", .string(updated.state.rawValue))]))
