@@ -166,6 +166,53 @@ import Wire
         #expect(try events(server, other).last?["detail"] == .string("curl is not installed on script2"))
     }
 
+    /// What the real `cloud-init status --format json` (cloud-init 22.4, installed by scripts/test)
+    /// prints for a finished run, read from a status.json and result.json as its stages leave them:
+    /// in a private mount namespace with /run on tmpfs, so the host's /run is untouched.
+    private func realStatusJSON(finalErrors: [String], _ dir: TemporaryDirectory) throws -> String {
+        let datasource = "DataSourceNoCloudNet [seed=dmi,http://10.77.0.1:8080/cloud-init/x/][dsmode=net]"
+        let errors = JSONValue.array(finalErrors.map(JSONValue.string))
+        func stage(_ start: Int, _ errors: JSONValue) -> JSONValue {
+            .object([("errors", errors), ("finished", .int(start + 1)), ("start", .int(start))])
+        }
+        let status = JSONValue.object([("v1", .object([
+            ("datasource", .string(datasource)), ("init-local", stage(4, .array([]))), ("init", stage(9, .array([]))),
+            ("modules-config", stage(19, .array([]))), ("modules-final", stage(21, errors)), ("stage", .null),
+        ]))])
+        let result = JSONValue.object([("v1", .object([("datasource", .string(datasource)), ("errors", errors)]))])
+        try status.encoded().write(toFile: dir.path + "/status.json", atomically: true, encoding: .utf8)
+        try result.encoded().write(toFile: dir.path + "/result.json", atomically: true, encoding: .utf8)
+        let run = try runProgram(URL(fileURLWithPath: try toolPath("unshare")), ["--mount", "--propagation", "private", "sh", "-c", """
+            set -e
+            mount -t tmpfs none /run
+            mkdir /run/cloud-init
+            cp "$1" "$2" /run/cloud-init/
+            cloud-init status --format json || true
+            """, "sh", dir.path + "/status.json", dir.path + "/result.json"])
+        #expect(run.stdout.contains("\"status\""), "\(run.stdout)\(run.stderr)")
+        return run.stdout
+    }
+
+    @Test func theRealCloudInitStatusOutputIsUnderstood() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try server(dir)
+        let clean = "52:54:00:00:60:09"
+        let (cleanToken, _) = try installing(server, clean, "status1")
+        #expect(try post(server, "/cloud-init/\(clean)/phone-home?token=\(cleanToken)", try realStatusJSON(finalErrors: [], dir)).0 == "200")
+        #expect(waitForState(server, clean, "ready") == "ready")
+        #expect(try events(server, clean).first { $0["event"] == .string("phone-home") }?["detail"]
+                == .string("cloud-init finished without errors; datasource: DataSourceNoCloudNet [seed=dmi,http://10.77.0.1:8080/cloud-init/x/][dsmode=net]"))
+
+        let broken = "52:54:00:00:60:10"
+        let (brokenToken, _) = try installing(server, broken, "status2")
+        let failures = ["('scripts_user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))"]
+        #expect(try post(server, "/cloud-init/\(broken)/phone-home?token=\(brokenToken)", try realStatusJSON(finalErrors: failures, dir)).0 == "200")
+        #expect(state(server, broken) == "failed")
+        #expect(try events(server, broken).last?["detail"]
+                == .string("cloud-init reported 1 error: scripts_user: Runparts: 1 failures (runcmd) in 1 attempted commands; datasource: nocloudnet"))
+    }
+
     /// The report script of `userData`'s write_files, read as cloud-init reads the YAML, in a file.
     private func reportScript(_ userData: String, _ dir: TemporaryDirectory) throws -> String {
         let input = dir.path + "/user-data-\(UUID().uuidString)"
