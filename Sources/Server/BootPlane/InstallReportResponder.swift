@@ -18,9 +18,11 @@ struct InstallReportResponder: Sendable {
         do {
             report = try InstallReport.decode(request.body, contentType: request.headers["Content-Type"], route: route)
         } catch {
-            try inventory.record("\(what)-refused", for: machine.mac, source: "http", detail: "malformed report: \(error.description)")
-            log.warning("\(what)-refused", ["mac": machine.mac.description, "why": error.description])
-            return .error(400, "malformed \(what) report for \(machine.mac): \(error.description)")
+            // The error may quote what the machine sent: bounded like any detail.
+            let why = EventText.line(error.description, limit: 500)
+            try inventory.record("\(what)-refused", for: machine.mac, source: "http", detail: "malformed report: \(why)")
+            log.warning("\(what)-refused", ["mac": machine.mac.description, "why": why])
+            return .error(400, "malformed \(what) report for \(machine.mac): \(why)")
         }
         let event: LifecycleEvent = report.applied ? .phoneHome : .installFailed
         let updated: Machine
