@@ -65,8 +65,11 @@ public final class Provisiond: @unchecked Sendable {
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
-            dhcp = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
-                                   discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port, log: log.named("dhcp"))
+            let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
+                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
+                                          log: log.named("dhcp"))
+            inventory.observe { change in service.track(change) }
+            dhcp = service
         } else {
             dhcp = nil
         }
