@@ -103,6 +103,8 @@ final class CloudImageRig: @unchecked Sendable {
     /// One network configuration in both forms: a static address that only this config gives
     /// (not the one DHCP hands out), so an SSH login there shows it was applied. cloud-init 24.1+
     /// fetches `network-config` (v2 here); 22.4 reads only meta-data's `network-interfaces` (ENI).
+    /// No gateway: 22.4 renders an ENI `gateway` as netplan's deprecated `gateway4`, and netplan
+    /// warns (logged by cloud-init as a WARNING); the guests are reached on their own subnet.
     static let networkConfig = """
         version: 2
         ethernets:
@@ -110,15 +112,11 @@ final class CloudImageRig: @unchecked Sendable {
             match:
               macaddress: {{ machine.mac }}
             addresses: [{{ machine.labels.extra_address | raw }}/24]
-            routes:
-              - to: default
-                via: \(CloudImageLab.serverAddress)
         """
     static let networkInterfaces = """
         auto eth0
         iface eth0 inet static
             address {{ machine.labels.extra_address }}/24
-            gateway \(CloudImageLab.serverAddress)
         """
 
     /// Registers a machine for `path` and powers it on.
