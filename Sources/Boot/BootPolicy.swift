@@ -1,4 +1,4 @@
-import Inventory
+import Model
 
 /// What to do with a machine nobody has registered.
 public enum DiscoveryPolicy: String, CaseIterable, Sendable {
@@ -20,6 +20,17 @@ public enum BootDecision: Equatable, Sendable {
 }
 
 public enum BootPolicy {
+    /// Why the boot plane stays out of this machine's network boot altogether, nil when it takes
+    /// part (DESIGN.md §3): unknown and discovered machines only under `hold`, retired ones never.
+    /// DHCP gives the machines it takes part in iPXE; their script (`decide`) says what to boot.
+    public static func notServed(state: MachineState?, discovery: DiscoveryPolicy) -> String? {
+        switch state {
+        case nil, .discovered?: discovery == .hold ? nil : "unknown MAC (discovery \(discovery.rawValue))"
+        case .retired?: "retired"
+        default: nil
+        }
+    }
+
     /// `state` nil means the MAC is unknown (the caller records it as discovered).
     public static func decide(state: MachineState?, discovery: DiscoveryPolicy) -> BootDecision {
         switch state {

@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// What every template sees (DESIGN.md §7): the machine, how to reach provisiond, and the

@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// The API server a cluster's members join (DESIGN.md §9): for k3s the recorded first server, for

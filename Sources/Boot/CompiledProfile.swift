@@ -1,4 +1,4 @@
-import Inventory
+import Model
 
 /// A profile with its templates parsed: built once at start, rendered per machine.
 public struct CompiledProfile: Sendable {

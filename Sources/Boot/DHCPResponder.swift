@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 public enum DHCPMode: String, Sendable, CaseIterable {
@@ -32,6 +32,9 @@ public struct DHCPOutcome: Equatable, Sendable {
     public var leases: [Lease] = []
     /// Why nothing or a NAK was sent, for the log.
     public var note: String?
+    /// What the request said about its netboot firmware, nil when it is not a netboot client:
+    /// classified once per request, for the decision and for the inventory's sighting.
+    public var netboot: NetbootClient?
 }
 
 /// What the inventory knows of the requesting MAC.

@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// The DHCP server's decisions as a value type (DESIGN.md §2, §4): a request and its context in,
@@ -29,32 +29,29 @@ public struct DHCPServerPolicy: Sendable {
         BootFilePolicy(serverURL: serverURL ?? "http://\(context.serverAddress):\(httpPort)", preferSNPOnly: preferSNPOnly)
     }
 
-    /// Whether a machine in this state gets boot information (DESIGN.md §3): unknown and
-    /// discovered machines only under `hold`, retired ones never.
-    public static func mayBoot(_ machine: KnownMachine?, discovery: DiscoveryPolicy) -> Bool {
-        switch machine?.state {
-        case nil, .discovered?: discovery == .hold
-        case .retired?: false
-        default: true
-        }
-    }
-
     public mutating func handle(_ request: DHCPPacket, _ context: DHCPRequestContext,
                                 reservedFor: (IPv4Address) -> MACAddress?) -> DHCPOutcome {
         guard request.op == 1 else { return DHCPOutcome(note: "not a BOOTREQUEST") }
         guard let type = request.options.messageType else { return DHCPOutcome(note: "no message type (BOOTP is not served)") }
         guard let mac = request.clientMAC else { return DHCPOutcome(note: "not an Ethernet client") }
+        let client = NetbootClient.classify(request.options)
+        var outcome: DHCPOutcome
         switch mode {
-        case .proxy: return proxy(request, type, mac, context)
-        case .full: return full(request, type, mac, context, reservedFor: reservedFor)
+        case .proxy: outcome = proxy(request, type, mac, client, context)
+        case .full: outcome = full(request, type, mac, client, context, reservedFor: reservedFor)
         }
+        outcome.netboot = client
+        return outcome
     }
 
     // MARK: proxyDHCP
 
-    private func proxy(_ request: DHCPPacket, _ type: DHCPMessageType, _ mac: MACAddress, _ context: DHCPRequestContext) -> DHCPOutcome {
-        guard let client = NetbootClient.classify(request.options) else { return DHCPOutcome(note: "not a netboot client") }
-        guard Self.mayBoot(context.machine, discovery: discovery) else { return DHCPOutcome(note: "not served: \(reasonNotServed(context.machine))") }
+    private func proxy(_ request: DHCPPacket, _ type: DHCPMessageType, _ mac: MACAddress, _ client: NetbootClient?,
+                       _ context: DHCPRequestContext) -> DHCPOutcome {
+        guard let client else { return DHCPOutcome(note: "not a netboot client") }
+        if let reason = BootPolicy.notServed(state: context.machine?.state, discovery: discovery) {
+            return DHCPOutcome(note: "not served: \(reason)")
+        }
         guard let file = boot(context).bootFile(for: client, mac: mac) else {
             return DHCPOutcome(note: "no iPXE build for architecture \(client.architecture.map(String.init) ?? "?")")
         }
@@ -81,8 +78,8 @@ public struct DHCPServerPolicy: Sendable {
 
     // MARK: full DHCP
 
-    private mutating func full(_ request: DHCPPacket, _ type: DHCPMessageType, _ mac: MACAddress, _ context: DHCPRequestContext,
-                               reservedFor: (IPv4Address) -> MACAddress?) -> DHCPOutcome {
+    private mutating func full(_ request: DHCPPacket, _ type: DHCPMessageType, _ mac: MACAddress, _ netboot: NetbootClient?,
+                               _ context: DHCPRequestContext, reservedFor: (IPv4Address) -> MACAddress?) -> DHCPOutcome {
         // A relayed request belongs to the subnet of the relay's address (RFC 2131 §4.3.1), a
         // direct one to the subnet of the interface it came in on.
         let anchor = request.giaddr.rawValue != 0 ? request.giaddr : context.serverAddress
@@ -98,9 +95,9 @@ public struct DHCPServerPolicy: Sendable {
                                              reserved: reserved, now: now, reservedFor: reservedFor)
             else { return DHCPOutcome(note: "pool \(subnet.description) exhausted") }
             table.offer(address, to: client, now: now)
-            return DHCPOutcome(reply: leaseReply(request, .offer, address, subnet, mac, context))
+            return DHCPOutcome(reply: leaseReply(request, .offer, address, subnet, mac, netboot, context))
         case .request:
-            return fullRequest(request, mac, client, subnet, reserved, context, reservedFor: reservedFor)
+            return fullRequest(request, mac, client, netboot, subnet, reserved, context, reservedFor: reservedFor)
         case .decline:
             // Only the client an address was offered or leased to may decline it (as ISC dhcpd):
             // otherwise any host could knock out another's lease.
@@ -118,7 +115,7 @@ public struct DHCPServerPolicy: Sendable {
             // RFC 2131 §3.4: configuration only, no lease, unicast to the client's own address.
             var reply = Self.reply(to: request, type: .ack, server: context.serverAddress)
             addSubnetOptions(&reply, subnet, leaseSeconds: nil)
-            addBootIfAllowed(&reply, request, mac, context)
+            addBootIfAllowed(&reply, netboot, mac, context)
             let destination: DHCPDestination = request.giaddr.rawValue != 0 ? .relay(request.giaddr)
                 : .client(request.ciaddr.rawValue != 0 ? request.ciaddr : context.source.0, port: 68)
             return DHCPOutcome(reply: DHCPReply(packet: reply, destination: destination))
@@ -129,7 +126,8 @@ public struct DHCPServerPolicy: Sendable {
 
     /// DHCPREQUEST in its four states (RFC 2131 §4.3.2): selecting, init-reboot, renewing,
     /// rebinding.
-    private mutating func fullRequest(_ request: DHCPPacket, _ mac: MACAddress, _ client: String, _ subnet: DHCPSubnet,
+    private mutating func fullRequest(_ request: DHCPPacket, _ mac: MACAddress, _ client: String, _ netboot: NetbootClient?,
+                                      _ subnet: DHCPSubnet,
                                       _ reserved: IPv4Address?, _ context: DHCPRequestContext,
                                       reservedFor: (IPv4Address) -> MACAddress?) -> DHCPOutcome {
         let now = context.now
@@ -143,7 +141,7 @@ public struct DHCPServerPolicy: Sendable {
             guard let address = options.requestedAddress, table.isOffered(address, to: client, now: now)
                     || table.isAvailable(address, to: client, mac: mac, now: now, reservedFor: reservedFor) && inPool(address, subnet, reserved)
             else { return nak(request, context, "requested \(options.requestedAddress.map(String.init(describing:)) ?? "nothing") was not offered") }
-            return ack(request, address, subnet, mac, client, context)
+            return ack(request, address, subnet, mac, client, netboot, context)
         }
         if let address = options.requestedAddress, request.ciaddr.rawValue == 0 {
             // INIT-REBOOT: the client remembers an address; confirm it if it is right here.
@@ -152,7 +150,7 @@ public struct DHCPServerPolicy: Sendable {
             guard inPool(address, subnet, reserved), table.isAvailable(address, to: client, mac: mac, now: now, reservedFor: reservedFor) else {
                 return nak(request, context, "\(address) belongs to another client")
             }
-            return ack(request, address, subnet, mac, client, context)
+            return ack(request, address, subnet, mac, client, netboot, context)
         }
         // RENEWING (unicast) or REBINDING (broadcast): ciaddr is the address in use.
         let address = request.ciaddr
@@ -163,7 +161,7 @@ public struct DHCPServerPolicy: Sendable {
                 ? nak(request, context, "\(address) is not leased to \(mac)")
                 : DHCPOutcome(note: "renewal of \(address), not ours")
         }
-        return ack(request, address, subnet, mac, client, context)
+        return ack(request, address, subnet, mac, client, netboot, context)
     }
 
     private func inPool(_ address: IPv4Address, _ subnet: DHCPSubnet, _ reserved: IPv4Address?) -> Bool {
@@ -171,10 +169,10 @@ public struct DHCPServerPolicy: Sendable {
     }
 
     private mutating func ack(_ request: DHCPPacket, _ address: IPv4Address, _ subnet: DHCPSubnet, _ mac: MACAddress, _ client: String,
-                              _ context: DHCPRequestContext) -> DHCPOutcome {
+                              _ netboot: NetbootClient?, _ context: DHCPRequestContext) -> DHCPOutcome {
         let leases = table.bind(address, client: client, mac: mac, clientID: request.options.clientIdentifier,
                                 hostname: request.options.hostname, now: context.now, seconds: subnet.leaseSeconds)
-        return DHCPOutcome(reply: leaseReply(request, .ack, address, subnet, mac, context), leases: leases)
+        return DHCPOutcome(reply: leaseReply(request, .ack, address, subnet, mac, netboot, context), leases: leases)
     }
 
     private func nak(_ request: DHCPPacket, _ context: DHCPRequestContext, _ why: String) -> DHCPOutcome {
@@ -186,11 +184,11 @@ public struct DHCPServerPolicy: Sendable {
     }
 
     private func leaseReply(_ request: DHCPPacket, _ type: DHCPMessageType, _ address: IPv4Address, _ subnet: DHCPSubnet,
-                            _ mac: MACAddress, _ context: DHCPRequestContext) -> DHCPReply {
+                            _ mac: MACAddress, _ netboot: NetbootClient?, _ context: DHCPRequestContext) -> DHCPReply {
         var reply = Self.reply(to: request, type: type, server: context.serverAddress)
         reply.yiaddr = address
         addSubnetOptions(&reply, subnet, leaseSeconds: subnet.leaseSeconds)
-        addBootIfAllowed(&reply, request, mac, context)
+        addBootIfAllowed(&reply, netboot, mac, context)
         let destination: DHCPDestination
         if request.giaddr.rawValue != 0 {
             destination = .relay(request.giaddr)
@@ -215,8 +213,8 @@ public struct DHCPServerPolicy: Sendable {
         }
     }
 
-    private func addBootIfAllowed(_ reply: inout DHCPPacket, _ request: DHCPPacket, _ mac: MACAddress, _ context: DHCPRequestContext) {
-        guard let client = NetbootClient.classify(request.options), Self.mayBoot(context.machine, discovery: discovery),
+    private func addBootIfAllowed(_ reply: inout DHCPPacket, _ client: NetbootClient?, _ mac: MACAddress, _ context: DHCPRequestContext) {
+        guard let client, BootPolicy.notServed(state: context.machine?.state, discovery: discovery) == nil,
               let file = boot(context).bootFile(for: client, mac: mac)
         else { return }
         addBootOptions(&reply, file: file, client: client, server: context.serverAddress)
@@ -234,10 +232,6 @@ public struct DHCPServerPolicy: Sendable {
             // boot-server discovery. Without vendor options some PXE ROMs ignore a proxy offer.
             reply.options.vendorSpecific = [6, 1, 8, 255]
         }
-    }
-
-    private func reasonNotServed(_ machine: KnownMachine?) -> String {
-        machine?.state == .retired ? "retired" : "unknown MAC (discovery \(discovery.rawValue))"
     }
 
     /// A reply skeleton: same transaction, flags, relay and client hardware address.

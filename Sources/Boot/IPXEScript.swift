@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// iPXE scripts the boot plane serves. Each starts with `#!ipxe`, the signature iPXE requires.

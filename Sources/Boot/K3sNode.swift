@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// What a k3s member's cloud-init installs (DESIGN.md §9): `/etc/rancher/k3s/config.yaml` and the

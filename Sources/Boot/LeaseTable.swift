@@ -1,4 +1,4 @@
-import Inventory
+import Model
 import Wire
 
 /// Full mode's address book: bound, declined and released leases (persisted by the caller) and

@@ -34,29 +34,6 @@ extension Inventory {
         }
     }
 
-    /// Records what a DHCP request told about a MAC: an unknown MAC becomes a discovered machine
-    /// (with a `discover` event), a known one gets its sighting updated. Returns the machine.
-    public func recordSighting(_ mac: MACAddress, _ sighting: Sighting, source: String) throws(InventoryError) -> Machine {
-        guard mac.isUnicast else { throw .invalid("MAC \(mac) is not a unicast address a machine can own") }
-        return try write { database throws(InventoryError) in
-            let now = Timestamp.now()
-            var machine = try MachineRows.load(database, matching: mac)
-            if machine == nil {
-                let discovered = Machine(
-                    mac: mac, hostname: nil, profile: nil, role: nil, cluster: nil, ip: nil, state: .discovered,
-                    instanceID: Secrets.instanceID(), installToken: Secrets.installToken(), labels: [:], nics: [],
-                    createdAt: now, updatedAt: now)
-                try MachineRows.insert(database, discovered)
-                try EventRows.append(database, mac: mac, event: "discover", from: nil, to: .discovered, source: source,
-                                     detail: SightingRows.describe(sighting), at: now)
-                machine = discovered
-            }
-            guard let machine else { throw .notFound(mac) }
-            try SightingRows.upsert(database, mac: machine.mac, sighting, now: now)
-            return machine
-        }
-    }
-
     public func sighting(_ mac: MACAddress) throws(InventoryError) -> Sighting? {
         try run { database throws(InventoryError) in
             guard let machine = try MachineRows.load(database, matching: mac) else { return nil }

@@ -29,20 +29,27 @@ extension Inventory {
         return machine
     }
 
-    /// Records a MAC seen on the network that the inventory does not know, in state `discovered`;
-    /// returns the machine the MAC belongs to when it is known already.
-    public func discover(_ mac: MACAddress, source: String, detail: String) throws(InventoryError) -> Machine {
+    /// Records a MAC seen on the network: an unknown one becomes a discovered machine (a `discover`
+    /// event, told to observers). A `sighting` (what its DHCP request said about it) is stored
+    /// with the machine, known or new. Returns the machine the MAC belongs to.
+    public func discover(_ mac: MACAddress, sighting: Sighting? = nil, source: String, detail: String) throws(InventoryError) -> Machine {
         guard mac.isUnicast else { throw .invalid("MAC \(mac) is not a unicast address a machine can own") }
         let (machine, created) = try write { database throws(InventoryError) in
-            if let existing = try MachineRows.load(database, matching: mac) { return (existing, false) }
             let now = Timestamp.now()
-            let machine = Machine(
-                mac: mac, hostname: nil, profile: nil, role: nil, cluster: nil, ip: nil, state: .discovered,
-                instanceID: Secrets.instanceID(), installToken: Secrets.installToken(), labels: [:], nics: [],
-                createdAt: now, updatedAt: now)
-            try MachineRows.insert(database, machine)
-            try EventRows.append(database, mac: mac, event: "discover", from: nil, to: .discovered, source: source, detail: detail, at: now)
-            return (machine, true)
+            var found = try MachineRows.load(database, matching: mac)
+            let created = found == nil
+            if found == nil {
+                let machine = Machine(
+                    mac: mac, hostname: nil, profile: nil, role: nil, cluster: nil, ip: nil, state: .discovered,
+                    instanceID: Secrets.instanceID(), installToken: Secrets.installToken(), labels: [:], nics: [],
+                    createdAt: now, updatedAt: now)
+                try MachineRows.insert(database, machine)
+                try EventRows.append(database, mac: mac, event: "discover", from: nil, to: .discovered, source: source, detail: detail, at: now)
+                found = machine
+            }
+            guard let machine = found else { throw .notFound(mac) }
+            if let sighting { try SightingRows.upsert(database, mac: machine.mac, sighting, now: now) }
+            return (machine, created)
         }
         if created { notify(InventoryChange(kind: .created, event: "discover", machine: machine, previous: nil, source: source, detail: detail)) }
         return machine

@@ -33,17 +33,4 @@ enum SightingRows {
                  relay: row.text(5).flatMap { try? IPv4Address($0) }, circuitID: row.text(6), remoteID: row.text(7),
                  firstSeen: row.text(8) ?? "", lastSeen: row.text(9) ?? "")
     }
-
-    /// The facts as `key=value` pairs for an event's detail.
-    static func describe(_ sighting: Sighting) -> String {
-        var parts: [String] = []
-        if let arch = sighting.arch { parts.append("arch=\(arch)") }
-        if let uuid = sighting.uuid { parts.append("uuid=\(uuid)") }
-        if let vendor = sighting.vendorClass { parts.append("vendor-class=\(vendor)") }
-        if let user = sighting.userClass { parts.append("user-class=\(user)") }
-        if let relay = sighting.relay { parts.append("relay=\(relay)") }
-        if let circuit = sighting.circuitID { parts.append("circuit-id=\(circuit)") }
-        if let remote = sighting.remoteID { parts.append("remote-id=\(remote)") }
-        return parts.joined(separator: " ")
-    }
 }

@@ -46,12 +46,13 @@ public final class Provisiond: @unchecked Sendable {
         let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        let discoveries = DiscoveryRecorder(inventory: inventory, log: log.named("discovery"))
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           log: log.named("cloud-init")),
-                             log: log.named("boot"))
+                             discoveries: discoveries, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
@@ -61,8 +62,8 @@ public final class Provisiond: @unchecked Sendable {
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
-            dhcp = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discovery: config.discovery,
-                                   serverURL: config.serverURL, httpPort: http.address.port, log: log.named("dhcp"))
+            dhcp = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
+                                   discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port, log: log.named("dhcp"))
         } else {
             dhcp = nil
         }

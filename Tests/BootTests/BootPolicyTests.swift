@@ -1,5 +1,5 @@
 import Boot
-import Inventory
+import Model
 import Testing
 
 @Suite("Boot policy: the script each state gets") struct BootPolicyTests {

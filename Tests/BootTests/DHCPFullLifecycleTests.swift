@@ -1,5 +1,5 @@
 import Boot
-import Inventory
+import Model
 import Testing
 import Wire
 

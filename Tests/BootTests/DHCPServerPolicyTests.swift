@@ -1,5 +1,5 @@
 import Boot
-import Inventory
+import Model
 import Testing
 import Wire
 
@@ -29,11 +29,7 @@ import Wire
 
     @Test(arguments: mayBootCases)
     func mayBoot(state: MachineState?, discovery: DiscoveryPolicy, expected: Bool) {
-        let machine = state.map { KnownMachine(state: $0, reservedAddress: nil) }
-        #expect(DHCPServerPolicy.mayBoot(machine, discovery: discovery) == expected)
-        // A reservation changes nothing.
-        let reserved = state.map { KnownMachine(state: $0, reservedAddress: F.ip("10.77.0.50")) }
-        #expect(DHCPServerPolicy.mayBoot(reserved, discovery: discovery) == expected)
+        #expect((BootPolicy.notServed(state: state, discovery: discovery) == nil) == expected)
     }
 
     @Test func mayBootTableCoversEveryStateAndPolicy() {

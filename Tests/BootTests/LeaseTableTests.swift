@@ -1,5 +1,5 @@
 @testable import Boot
-import Inventory
+import Model
 import Testing
 import Wire
 

@@ -121,4 +121,51 @@ struct MigrationTests {
         #expect(error?.description.contains("newer") == true)
         #expect(error?.description.contains("99") == true)
     }
+
+    @Test("a migration that rebuilds a referenced table keeps the rows that refer to it")
+    func tableRebuild() throws {
+        let directory = try TemporaryDirectory()
+        let registered: Machine
+        do {
+            let inventory = try Inventory(path: directory.databasePath)
+            registered = try inventory.register(testMAC(4), spec("rebuilt", labels: ["rack": "r2"], nics: [testMAC(5)]), source: "test")
+        }
+        // SQLite's twelve-step table change: new table, copy, drop the old, rename. With foreign
+        // keys on, the DROP would cascade to labels, NICs and events.
+        let create = try #require(try rows(directory.databasePath, "SELECT sql FROM sqlite_master WHERE name = 'machines'").first?[0] ?? nil)
+        let rebuild = Migration(version: Self.latest + 1, name: "machines rebuilt", sql: """
+            \(create.replacingOccurrences(of: "CREATE TABLE machines", with: "CREATE TABLE machines_new"));
+            INSERT INTO machines_new SELECT * FROM machines;
+            DROP TABLE machines;
+            ALTER TABLE machines_new RENAME TO machines;
+            """)
+        let inventory = try Inventory(path: directory.databasePath, migrations: Schema.migrations + [rebuild])
+        #expect(try inventory.schemaVersion() == rebuild.version)
+        #expect(try inventory.machine(testMAC(4)) == registered)
+        #expect(try inventory.machine(testMAC(5))?.mac == testMAC(4))
+        #expect(try inventory.events(testMAC(4)).map(\.event) == ["register"])
+        // Foreign keys are enforced again afterwards: deleting the machine cascades.
+        try inventory.delete(testMAC(4), source: "test")
+        #expect(try rows(directory.databasePath, "SELECT COUNT(*) FROM machine_labels") == [["0"]])
+    }
+
+    @Test("a migration that leaves a dangling reference is rolled back, naming the table")
+    func danglingReference() throws {
+        let directory = try TemporaryDirectory()
+        do { _ = try Inventory(path: directory.databasePath) }
+        let dangling = Migration(version: Self.latest + 1, name: "orphan label", sql: """
+            INSERT INTO machine_labels (machine_mac, key, value) VALUES ('02:00:00:00:00:99', 'rack', 'r9');
+            """)
+        let error = inventoryError { () throws(InventoryError) in
+            try Inventory(path: directory.databasePath, migrations: Schema.migrations + [dangling])
+        }
+        guard case .migrationFailed(let version, _, let message)? = error else {
+            Issue.record("expected migrationFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(version == dangling.version)
+        #expect(message.contains("foreign key violation") && message.contains("machine_labels"), "\(message)")
+        #expect(try rows(directory.databasePath, "SELECT COUNT(*) FROM machine_labels") == [["0"]])
+        #expect(try rows(directory.databasePath, "SELECT MAX(version) FROM schema_migrations") == [[String(Self.latest)]])
+    }
 }

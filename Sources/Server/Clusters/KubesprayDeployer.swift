@@ -65,6 +65,7 @@ final class KubesprayDeployer: @unchecked Sendable {
     // MARK: on `queue`
 
     private func refresh(_ name: String, changed mac: MACAddress?) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let members: KubesprayInventory
         do {
             members = try KubesprayClusterInventory.load(inventory, cluster: name)
@@ -98,6 +99,7 @@ final class KubesprayDeployer: @unchecked Sendable {
     }
 
     private func notRun(_ name: String, _ problem: String, _ targets: [MACAddress]) {
+        dispatchPrecondition(condition: .onQueue(queue))
         log.error("kubespray-not-run", ["cluster": name, "error": problem])
         guard notRunReported[name] != problem else { return }
         notRunReported[name] = problem
@@ -105,6 +107,7 @@ final class KubesprayDeployer: @unchecked Sendable {
     }
 
     private func invalid(_ name: String, _ message: String, _ mac: MACAddress?) {
+        dispatchPrecondition(condition: .onQueue(queue))
         log.warning("inventory-invalid", ["cluster": name, "mac": mac?.description ?? "", "error": message])
         guard reported[name] != message, let mac else { return }
         reported[name] = message
@@ -112,6 +115,7 @@ final class KubesprayDeployer: @unchecked Sendable {
     }
 
     private func start(_ run: KubesprayRun, cluster name: String, files: KubesprayFiles, members: KubesprayInventory) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let directory = settings.directory ?? files.directory
         let arguments = settings.command + ["-i", files.iniPath] + run.arguments
         var runner = ProcessRunner(arguments: arguments, environment: ProcessInfo.processInfo.environment, directory: directory,

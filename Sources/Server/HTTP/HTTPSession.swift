@@ -53,6 +53,7 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     private func idleTimeout() {
+        dispatchPrecondition(condition: .onQueue(connection.queue))
         // A large response to a slow reader is not idleness, as long as it moves.
         if writing, connection.bytesSent != bytesSentAtLastCheck {
             bytesSentAtLastCheck = connection.bytesSent
@@ -69,6 +70,7 @@ final class HTTPSession: @unchecked Sendable {
 
     /// Answers every complete request buffered, one after another.
     private func answerPending() {
+        dispatchPrecondition(condition: .onQueue(connection.queue))
         while !writing && !closing {
             let request: HTTPRequest
             do {
@@ -89,6 +91,7 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     private func respond(_ response: HTTPResponse, keepAlive: Bool, includeBody: Bool) {
+        dispatchPrecondition(condition: .onQueue(connection.queue))
         writing = true
         closing = !keepAlive
         connection.pauseReading()

@@ -58,6 +58,19 @@ public struct Sighting: Equatable, Sendable {
         self.lastSeen = lastSeen
     }
 
+    /// The facts as `key=value` pairs, for an event's detail.
+    public var summary: String {
+        var parts: [String] = []
+        if let arch { parts.append("arch=\(arch)") }
+        if let uuid { parts.append("uuid=\(uuid)") }
+        if let vendorClass { parts.append("vendor-class=\(vendorClass)") }
+        if let userClass { parts.append("user-class=\(userClass)") }
+        if let relay { parts.append("relay=\(relay)") }
+        if let circuitID { parts.append("circuit-id=\(circuitID)") }
+        if let remoteID { parts.append("remote-id=\(remoteID)") }
+        return parts.joined(separator: " ")
+    }
+
     /// The same facts, ignoring when they were seen.
     public func sameFacts(as other: Sighting) -> Bool {
         var a = self, b = other

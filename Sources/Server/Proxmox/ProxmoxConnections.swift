@@ -9,11 +9,13 @@ struct ProxmoxConnections: Sendable, VMIDLedger {
     let directory: String
     /// How long one task may run (`--proxmox-task-timeout`).
     let taskTimeout: Double
+    let log: Logger
 
-    init(inventory: Inventory, dataDir: String, taskTimeout: Double) {
+    init(inventory: Inventory, dataDir: String, taskTimeout: Double, log: Logger) {
         self.inventory = inventory
         directory = dataDir + "/proxmox"
         self.taskTimeout = taskTimeout
+        self.log = log
     }
 
     func client(_ name: String) throws(APIError) -> ProxmoxClient {
@@ -79,7 +81,11 @@ struct ProxmoxConnections: Sendable, VMIDLedger {
         try inventory.reserveVMID(endpoint: endpoint, from: candidate, purpose: purpose)
     }
 
+    /// A reservation that cannot be dropped stays in the store: that vmid is skipped until an
+    /// operator removes the row, so the failure is logged with the endpoint and vmid.
     func release(endpoint: String, vmid: Int) {
-        try? inventory.releaseVMID(endpoint: endpoint, vmid: vmid)
+        do { try inventory.releaseVMID(endpoint: endpoint, vmid: vmid) } catch {
+            log.error("vmid-not-released", ["endpoint": endpoint, "vmid": String(vmid), "error": error.description])
+        }
     }
 }

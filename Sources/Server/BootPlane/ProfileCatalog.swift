@@ -13,11 +13,13 @@ public struct ProfileCatalog: Sendable {
     }
 
     /// Loads every `*.json` in `directory` and the templates they name from `cloudInitDirectory`;
-    /// a missing directory is an empty catalog, a broken profile or template an error naming the
-    /// file, field or line.
+    /// a missing directory is an empty catalog, an unreadable one, a broken profile or template an
+    /// error naming the file, field or line.
     public static func load(directory: String, cloudInitDirectory: String) throws(StartupError) -> ProfileCatalog {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            return ProfileCatalog(profiles: [], directory: directory)
+        guard FileManager.default.fileExists(atPath: directory) else { return ProfileCatalog(profiles: [], directory: directory) }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw StartupError("cannot read profiles directory \(directory): \(Self.reason(error))")
         }
         var profiles: [CompiledProfile] = []
         for file in names.sorted() where file.hasSuffix(".json") {
@@ -29,10 +31,9 @@ public struct ProfileCatalog: Sendable {
             var sources: [String: String] = [:]
             for file in [profile.userData, profile.vendorData, profile.networkConfig, profile.networkInterfaces].compactMap({ $0 }) {
                 let templatePath = cloudInitDirectory + "/" + file
-                guard let text = try? String(contentsOfFile: templatePath, encoding: .utf8) else {
-                    throw StartupError("profile \(path): cannot read template \(templatePath)")
+                do { sources[file] = try String(contentsOfFile: templatePath, encoding: .utf8) } catch {
+                    throw StartupError("profile \(path): cannot read template \(templatePath): \(Self.reason(error))")
                 }
-                sources[file] = text
             }
             do { profiles.append(try CompiledProfile(profile, sources: sources)) } catch { throw StartupError(error.description) }
         }
@@ -40,4 +41,11 @@ public struct ProfileCatalog: Sendable {
     }
 
     public func profile(_ name: String) -> CompiledProfile? { profiles[name] }
+
+    /// Foundation's file errors wrap the errno (EACCES, EISDIR, bad UTF-8): name it.
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(code))) }
+        return (error as NSError).localizedDescription
+    }
 }

@@ -1,12 +1,6 @@
 import Clusters
 
-/// The roles a machine may have in a cluster of each kind (DESIGN.md §9).
-public enum ClusterRoles {
-    /// k3s: one role per machine.
-    public static let k3s = ["server", "agent"]
-    /// kubespray: the inventory groups; a machine may have several (`control-plane,etcd`).
-    public static let kubespray = KubesprayRole.allCases.map(\.rawValue)
-
+extension ClusterRoles {
     /// The roles a machine's `role` text names: comma-separated, in the kind's order.
     public static func parse(_ role: String?, kind: ClusterKind, cluster: String) throws(InventoryError) -> [String] {
         guard let role, !role.isEmpty else {

@@ -14,6 +14,7 @@ struct BootPlane: Sendable {
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
     let cloudInit: CloudInitEndpoint
+    let discoveries: DiscoveryRecorder
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
@@ -46,54 +47,48 @@ struct BootPlane: Sendable {
         return response
     }
 
-    /// What a machine would be served, with no side effects: the decision for its state, the
-    /// profile to install, and why an install is refused if it is.
-    func plan(_ machine: Machine?) -> (decision: BootDecision, profile: CompiledProfile?, refusal: String?) {
+    /// What a machine would be served, with no side effects.
+    func plan(_ machine: Machine?) -> BootPlan {
         let state = machine.flatMap { $0.state == .discovered ? nil : $0.state }
         let decision = BootPolicy.decide(state: state, discovery: discovery)
-        guard case .install = decision, let machine else { return (decision, nil, nil) }
+        guard case .install = decision, let machine else { return BootPlan(machine: machine, decision: decision) }
         let profileName = machine.profile ?? ""
         guard let profile = profiles.profile(profileName) else {
             let reason = "profile \"\(profileName)\" does not exist in \(profiles.directory)"
-            return (.localDisk(reason: reason), nil, reason)
+            return BootPlan(machine: machine, decision: .localDisk(reason: reason), refusal: reason)
         }
         // A profile without a kernel never installs from the network: its machines boot their
         // own disk, and their cloud-init talks to us from there.
-        guard profile.profile.kernel != nil else { return (.localDisk(reason: "profile \(profileName) boots the local disk"), nil, nil) }
-        return (decision, profile, nil)
+        guard profile.profile.kernel != nil else {
+            return BootPlan(machine: machine, decision: .localDisk(reason: "profile \(profileName) boots the local disk"))
+        }
+        return BootPlan(machine: machine, decision: decision, profile: profile)
     }
 
     /// The script `mac` would get now, without recording anything (`provisionctl render`).
     func preview(_ mac: MACAddress, server: String) throws -> String {
-        let machine = try inventory.machine(mac)
-        let planned = plan(machine)
-        return try scriptText(planned.decision, machine, planned.profile, mac: mac, server: server)
+        try scriptText(plan(try inventory.machine(mac)), mac: mac, server: server)
     }
 
     /// Decides, records what the decision implies (a discovery, a refusal, the move to booting),
     /// and returns what to render.
-    private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> (BootDecision, Machine?, CompiledProfile?) {
-        var machine = try inventory.machine(mac)
-        if machine == nil {
-            machine = try inventory.discover(mac, source: "http", detail: "requested a boot script")
-            log.info("discovered", ["mac": mac.description, "via": "http"])
-        }
-        guard var current = machine else { throw .notFound(mac) }
-        let planned = plan(current)
+    private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> BootPlan {
+        var planned = plan(try discoveries.scriptRequested(by: mac))
         if let refusal = planned.refusal {
             try inventory.record("boot-refused", for: mac, source: "http", detail: refusal)
             log.warning("boot-refused", ["mac": mac.description, "reason": refusal])
         }
         if case .install(let event?) = planned.decision, let profile = planned.profile {
-            current = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
+            let current = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
             log.info("transition", ["mac": mac.description, "event": event.rawValue, "to": current.state.rawValue])
+            planned.machine = current
         }
-        return (planned.decision, current, planned.profile)
+        return planned
     }
 
-    private func script(_ decided: (BootDecision, Machine?, CompiledProfile?), mac: MACAddress, server: String) -> HTTPResponse {
+    private func script(_ planned: BootPlan, mac: MACAddress, server: String) -> HTTPResponse {
         let text: String
-        do { text = try scriptText(decided.0, decided.1, decided.2, mac: mac, server: server) } catch {
+        do { text = try scriptText(planned, mac: mac, server: server) } catch {
             log.error("cmdline-render-failed", ["mac": mac.description, "error": "\(error)"])
             return .error(500, "\(error)")
         }
@@ -102,9 +97,8 @@ struct BootPlane: Sendable {
         return response
     }
 
-    private func scriptText(_ decision: BootDecision, _ machine: Machine?, _ profile: CompiledProfile?, mac: MACAddress,
-                            server: String) throws(TemplateError) -> String {
-        switch (decision, machine, profile) {
+    private func scriptText(_ planned: BootPlan, mac: MACAddress, server: String) throws(TemplateError) -> String {
+        switch (planned.decision, planned.machine, planned.profile) {
         case (.install, let machine?, let profile?):
             let cluster = (try? inventory.cluster(of: machine)) ?? nil
             let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, serverURL: server)

@@ -12,7 +12,7 @@ struct ProxmoxAPI: Sendable {
 
     init(inventory: Inventory, dataDir: String, serverURL: String, taskTimeout: Double = 3600, log: Logger) {
         self.inventory = inventory
-        connections = ProxmoxConnections(inventory: inventory, dataDir: dataDir, taskTimeout: taskTimeout)
+        connections = ProxmoxConnections(inventory: inventory, dataDir: dataDir, taskTimeout: taskTimeout, log: log)
         vms = ProxmoxVMs(inventory: inventory, connections: connections, serverURL: serverURL, log: log)
         self.log = log
     }

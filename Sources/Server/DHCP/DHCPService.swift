@@ -13,17 +13,14 @@ public final class DHCPService: @unchecked Sendable {
     private let sockets: [(socket: UDPSocket, port: UInt16)]
     private var policy: DHCPServerPolicy
     private let inventory: Inventory
+    private let discoveries: DiscoveryRecorder
     private let log: Logger
     private let stopped = Mutex<Bool>(false)
-    private var sightingWritten: [MACAddress: Int] = [:]
     private var malformed = 0
     private var malformedReported = 0
 
-    /// Seconds between writes of an unchanged sighting (its `last_seen`).
-    private static let sightingInterval = 60
-
-    public init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discovery: DiscoveryPolicy, serverURL: String?,
-                httpPort: UInt16, log: Logger) throws(StartupError) {
+    init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discoveries: DiscoveryRecorder, discovery: DiscoveryPolicy,
+         serverURL: String?, httpPort: UInt16, log: Logger) throws(StartupError) {
         let ports: [UInt16] = mode == .proxy ? [67, 4011] : [67]
         var sockets: [(UDPSocket, UInt16)] = []
         for port in ports {
@@ -38,6 +35,7 @@ public final class DHCPService: @unchecked Sendable {
         }
         self.sockets = sockets
         self.inventory = inventory
+        self.discoveries = discoveries
         self.log = log
         let leases: [Lease]
         do { leases = try inventory.leases() } catch { throw StartupError("dhcp: cannot load leases: \(error.description)") }
@@ -113,7 +111,6 @@ public final class DHCPService: @unchecked Sendable {
         let now = Int(Date().timeIntervalSince1970)
         let machine: KnownMachine?
         do {
-            if let client = NetbootClient.classify(request.options) { try recordSighting(mac, request, client, now: now) }
             machine = try inventory.machine(mac).map { KnownMachine(state: $0.state, reservedAddress: $0.ip) }
         } catch {
             log.error("dhcp-inventory-failed", ["mac": mac.description, "error": error.description])
@@ -124,6 +121,11 @@ public final class DHCPService: @unchecked Sendable {
                                          now: now, machine: machine)
         let inventory = inventory
         let outcome = policy.handle(request, context) { address in (try? inventory.machineHolding(address)) ?? nil }
+        if let client = outcome.netboot {
+            do { try discoveries.sighted(mac, Self.sighting(request, client), now: now) } catch {
+                log.error("dhcp-sighting-not-saved", ["mac": mac.description, "error": error.description])
+            }
+        }
         let type = request.options.messageType.map { "\($0)" } ?? "?"
         return Decided(mac: mac, type: type, outcome: outcome, socket: socket, datagram: datagram)
     }
@@ -154,20 +156,6 @@ public final class DHCPService: @unchecked Sendable {
         }
         let sent = socket.send(bytes, to: destination, interfaceIndex: datagram.interfaceIndex ?? 0, source: datagram.local)
         if !sent { log.warning("dhcp-send-failed", ["to": destination.description, "errno": String(errno)]) }
-    }
-
-    /// Unknown netboot MACs become discovered machines; known ones get their sighting refreshed
-    /// when it changed or once a minute, not on every packet.
-    private func recordSighting(_ mac: MACAddress, _ request: DHCPPacket, _ client: NetbootClient, now: Int) throws(InventoryError) {
-        let sighting = Self.sighting(request, client)
-        if let last = sightingWritten[mac], now - last < Self.sightingInterval,
-           let stored = try inventory.sighting(mac), stored.sameFacts(as: sighting) {
-            return
-        }
-        let before = try inventory.machine(mac)
-        _ = try inventory.recordSighting(mac, sighting, source: "dhcp")
-        if before == nil { log.info("discovered", ["mac": mac.description, "via": "dhcp", "arch": sighting.arch.map(String.init) ?? "-"]) }
-        sightingWritten[mac] = now
     }
 
     static func sighting(_ request: DHCPPacket, _ client: NetbootClient) -> Sighting {

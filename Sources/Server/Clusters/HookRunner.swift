@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Inventory
+import Wire
 
 /// Plain lifecycle hooks (DESIGN.md §9): every executable regular file in the hooks directory runs,
 /// in name order, for each inventory change, with the machine in the environment (`EVENT`,
@@ -40,6 +41,7 @@ final class HookRunner: @unchecked Sendable {
 
     /// installed → ready when the hooks of its phone-home succeeded, else → failed.
     private func settle(_ machine: Machine, _ failures: [String]) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let mac = machine.mac.description
         do {
             if try inventory.cluster(of: machine)?.kind == .kubespray { return }
@@ -58,6 +60,7 @@ final class HookRunner: @unchecked Sendable {
 
     /// Runs one hook; returns what went wrong, or nil when it succeeded.
     private func run(_ name: String, _ event: String, _ machine: Machine) -> String? {
+        dispatchPrecondition(condition: .onQueue(queue))
         let runner = ProcessRunner(arguments: [directory + "/" + name], environment: environment(event, machine),
                                    input: Array((MachineJSON.machine(machine).encoded() + "\n").utf8), directory: directory,
                                    timeout: timeout, tailLines: 5)
@@ -87,7 +90,11 @@ final class HookRunner: @unchecked Sendable {
 
     /// `IP` is the machine's reserved address, else its DHCP lease's.
     func environment(_ event: String, _ machine: Machine) -> [String: String] {
-        let address = (try? inventory.address(of: machine)) ?? nil
+        let address: IPv4Address?
+        do { address = try inventory.address(of: machine) } catch {
+            log.warning("hook-ip-unknown", ["mac": machine.mac.description, "error": error.description])
+            address = nil
+        }
         return ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": address?.description ?? "",
                 "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
                 "STATE": machine.state.rawValue, "PATH": path]
@@ -96,8 +103,17 @@ final class HookRunner: @unchecked Sendable {
     /// Executable regular files in name order; anything else is skipped and logged once, hidden
     /// files (editor swap files, `.keep`) silently. A missing directory means no hooks.
     private func hooks() -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            if !reportedMissing { log.debug("hooks-dir-missing", ["dir": directory]) }
+        dispatchPrecondition(condition: .onQueue(queue))
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            // Missing is the default (no hooks); unreadable is an operator's mistake worth a warning.
+            if !reportedMissing {
+                if FileManager.default.fileExists(atPath: directory) {
+                    log.warning("hooks-dir-unreadable", ["dir": directory, "error": "\(error)"])
+                } else {
+                    log.debug("hooks-dir-missing", ["dir": directory])
+                }
+            }
             reportedMissing = true
             return []
         }

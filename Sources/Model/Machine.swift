@@ -49,6 +49,18 @@ public struct MachineEvent: Equatable, Sendable {
     public var to: MachineState?
     public var source: String
     public var detail: String
+
+    public init(id: Int64, mac: MACAddress, at: String, event: String, from: MachineState?, to: MachineState?, source: String,
+                detail: String) {
+        self.id = id
+        self.mac = mac
+        self.at = at
+        self.event = event
+        self.from = from
+        self.to = to
+        self.source = source
+        self.detail = detail
+    }
 }
 
 /// What an operator says about a machine when registering or adopting it.

@@ -35,6 +35,11 @@ public struct LifecycleError: Error, Equatable, Sendable, CustomStringConvertibl
     public let event: LifecycleEvent
     public let state: MachineState
 
+    public init(event: LifecycleEvent, state: MachineState) {
+        self.event = event
+        self.state = state
+    }
+
     public var description: String {
         let allowed = Lifecycle.sources(of: event).map(\.rawValue).joined(separator: ", ")
         return "cannot \(event.rawValue) a machine that is \(state.rawValue) (allowed from: \(allowed))"
