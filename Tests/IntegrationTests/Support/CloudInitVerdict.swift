@@ -57,17 +57,28 @@ struct CloudInitVerdict: Sendable {
     var unexplainedWarnings: [String] { warnings.filter { !Self.isImageNoise($0) } }
 
     /// A warning the image's own packages cause on every boot in network mode, whatever the
-    /// payload: cloud-init 22.4 writes /etc/netplan/50-cloud-init.yaml world-readable and runs
-    /// `netplan apply` in its network stage; Debian 12's netplan 0.106 says "Permissions ... are
-    /// too open" on stderr, which 22.4 logs as a WARNING (activators.py). 23.x writes it 0600.
+    /// payload (the fallback DHCP config gets it too): cloud-init 22.4's network stage runs
+    /// `netplan apply` and logs anything on its stderr as a WARNING (activators.py), and Debian
+    /// 12's netplan 0.106 always says something there at that point: 22.4 writes
+    /// /etc/netplan/50-cloud-init.yaml world-readable ("Permissions ... are too open"; 23.x
+    /// writes it 0600), no Open vSwitch runs, and the stage runs before D-Bus (so netplan
+    /// restarts networkd itself). Any other line in that stderr (a netplan error about our
+    /// network configuration, say) is not noise.
     static func isImageNoise(_ record: String) -> Bool {
         let lines = record.split(separator: "\n")
         guard let first = lines.first, first.contains("activators.py[WARNING]: Running ['netplan', 'apply'] resulted in stderr output:")
         else { return false }
-        return lines.dropFirst().allSatisfy {
-            $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.contains("Permissions for /etc/netplan/50-cloud-init.yaml are too open")
+        return lines.dropFirst().allSatisfy { line in
+            line.trimmingCharacters(in: .whitespaces).isEmpty || netplanApplyNoise.contains { line.contains($0) }
         }
     }
+
+    private static let netplanApplyNoise = [
+        "Permissions for /etc/netplan/50-cloud-init.yaml are too open",
+        "Cannot call openvswitch: ovsdb-server.service is not running.",
+        "Failed to connect system bus: No such file or directory",
+        "Falling back to a hard restart of systemd-networkd.service",
+    ]
 
     /// result.json parsed: `v1.errors` (and 23.4+'s `v1.recoverable_errors`, by level).
     var errors: [String] {
