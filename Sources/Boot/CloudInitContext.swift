@@ -6,8 +6,7 @@ import Wire
 public enum CloudInitContext {
     /// Names profiles may not redefine.
     public static let builtIn: Set<String> = ["machine", "server_url", "cloud_init_url", "nocloud_seed", "phone_home_url", "failed_url",
-                                              "install_token",
-                                              "cluster", "k3s"]
+                                              "install_token", "cluster", "k3s", "report"]
 
     public static func values(machine: Machine, profile: Profile, cluster: Cluster? = nil, serverURL: String) -> [String: TemplateValue] {
         let base = "\(serverURL)/cloud-init/\(machine.mac)/"
@@ -33,6 +32,15 @@ public enum CloudInitContext {
         context["phone_home_url"] = .string("\(base)phone-home?token=\(machine.installToken)")
         context["failed_url"] = .string("\(base)failed?token=\(machine.installToken)")
         context["install_token"] = .string(machine.installToken)
+        // cloud-init's verdict goes back to provisiond through this script and unit (ReportScript).
+        context["report"] = .map([
+            "script": .string(ReportScript.script(phoneHomeURL: "\(base)phone-home?token=\(machine.installToken)",
+                                                  failedURL: "\(base)failed?token=\(machine.installToken)")),
+            "script_path": .string(ReportScript.scriptPath),
+            "unit": .string(ReportScript.unit),
+            "unit_path": .string(ReportScript.unitPath),
+            "unit_name": .string(ReportScript.unitName),
+        ])
         if let cluster, cluster.name == machine.cluster {
             let roles = (machine.role ?? "").split(separator: ",").map { TemplateValue.string(String($0)) }
             context["cluster"] = .map([

@@ -22,10 +22,13 @@ public struct Profile: Equatable, Sendable {
     public let networkInterfaces: String?
     /// Values the templates see besides the built-in ones (`machine`, `server_url`, ...).
     public let variables: [String: TemplateValue]
+    /// Seconds a machine may stay `booting`/`installing` without a report before it fails; nil
+    /// means the server's `--install-timeout`.
+    public let installTimeout: Double?
 
     public init(name: String, description: String = "", kernel: String?, initrds: [String], cmdline: String, userData: String? = nil,
                 vendorData: String? = nil, networkConfig: String? = nil, networkInterfaces: String? = nil,
-                variables: [String: TemplateValue] = [:]) {
+                variables: [String: TemplateValue] = [:], installTimeout: Double? = nil) {
         self.name = name
         self.description = description
         self.kernel = kernel
@@ -36,10 +39,11 @@ public struct Profile: Equatable, Sendable {
         self.networkConfig = networkConfig
         self.networkInterfaces = networkInterfaces
         self.variables = variables
+        self.installTimeout = installTimeout
     }
 
     static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline", "userData", "vendorData", "networkConfig",
-                                    "networkInterfaces", "variables"]
+                                    "networkInterfaces", "variables", "installTimeout"]
 
     /// Reads a profile from its JSON; every error names the file and the field.
     public static func parse(name: String, file: String, json bytes: [UInt8]) throws(ProfileError) -> Profile {
@@ -102,7 +106,20 @@ public struct Profile: Equatable, Sendable {
         return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline,
                        userData: try templateFile("userData"), vendorData: try templateFile("vendorData"),
                        networkConfig: try templateFile("networkConfig"), networkInterfaces: try templateFile("networkInterfaces"),
-                       variables: variables)
+                       variables: variables, installTimeout: try installTimeout(document["installTimeout"], file: file))
+    }
+
+    /// The longest install timeout a profile may set: a week.
+    public static let installTimeoutLimit = 604_800.0
+
+    /// `installTimeout`: a number of seconds, more than 0 and at most a week.
+    private static func installTimeout(_ value: JSONValue?, file: String) throws(ProfileError) -> Double? {
+        guard let value else { return nil }
+        guard case .number(let text) = value, let seconds = Double(text), seconds > 0, seconds <= installTimeoutLimit else {
+            throw ProfileError(file: file, field: "installTimeout",
+                               message: "must be a number of seconds above 0 and at most \(Int(installTimeoutLimit)), not \(value.encoded())")
+        }
+        return seconds
     }
 
     /// An http(s) URL, or a relative asset path that cannot leave the assets directory.

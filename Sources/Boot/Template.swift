@@ -33,8 +33,10 @@ public struct Template: Sendable {
 
     /// The template's text for `context`. `escaping` applies to each substitution that does not
     /// end in an escaping filter (`yaml`, `cmdline`, `json`, `raw`).
-    public func render(_ context: [String: TemplateValue], escaping: TemplateEscaping) throws(TemplateError) -> String {
-        var renderer = TemplateRenderer(name: name, escaping: escaping, context: context)
+    /// `limits` bound the work of one render (`TemplateLimits.standard` unless a test says less).
+    public func render(_ context: [String: TemplateValue], escaping: TemplateEscaping,
+                       limits: TemplateLimits = .standard) throws(TemplateError) -> String {
+        var renderer = TemplateRenderer(name: name, escaping: escaping, context: context, limits: limits)
         try renderer.render(nodes)
         return renderer.output
     }

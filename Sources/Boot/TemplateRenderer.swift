@@ -4,13 +4,18 @@
 struct TemplateRenderer {
     let name: String
     let escaping: TemplateEscaping
+    let limits: TemplateLimits
     /// The context, then one scope per enclosing `{% for %}` (innermost last).
     private var scopes: [[String: TemplateValue]]
     private(set) var output = ""
+    private var iterations = 0
+    /// The last substitution or loop reached, for the output limit's error.
+    private var lastPosition = TemplatePosition.start
 
-    init(name: String, escaping: TemplateEscaping, context: [String: TemplateValue]) {
+    init(name: String, escaping: TemplateEscaping, context: [String: TemplateValue], limits: TemplateLimits = .standard) {
         self.name = name
         self.escaping = escaping
+        self.limits = limits
         self.scopes = [context]
     }
 
@@ -24,6 +29,7 @@ struct TemplateRenderer {
             case .text(let text):
                 output += text
             case .substitution(let substitution):
+                lastPosition = substitution.operand.position
                 output += try substitute(substitution)
             case .conditional(let branches, let otherwise):
                 var chosen = otherwise
@@ -36,7 +42,13 @@ struct TemplateRenderer {
                 try render(chosen)
             case .loop(let header, let body):
                 let items = try sequence(header.sequence)
+                let position = header.sequence.positions.first ?? .start
                 for (offset, item) in items.enumerated() {
+                    iterations += 1
+                    if iterations > limits.iterations {
+                        throw error(at: position, "more than \(limits.iterations) loop iterations in one render (nested loops multiply)")
+                    }
+                    lastPosition = position
                     let loop: TemplateValue = .map([
                         "index": .string(String(offset + 1)),
                         "first": .bool(offset == 0),
@@ -46,6 +58,9 @@ struct TemplateRenderer {
                     try render(body)
                     scopes.removeLast()
                 }
+            }
+            if output.utf8.count > limits.outputBytes {
+                throw error(at: lastPosition, "output exceeds \(limits.outputBytes) bytes")
             }
         }
     }

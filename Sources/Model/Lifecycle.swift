@@ -16,6 +16,8 @@ public enum LifecycleEvent: String, CaseIterable, Sendable {
     case phoneHome = "phone-home"
     case hooksSucceeded = "hooks-succeeded"
     case installFailed = "install-failed"
+    /// No report within the install timeout (DESIGN.md §12): the sweeper gives up on it.
+    case installTimedOut = "install-timed-out"
     case hooksFailed = "hooks-failed"
     /// Install again from scratch: new instance-id and install token.
     case reimage
@@ -56,6 +58,7 @@ public enum Lifecycle {
         .phoneHome: ([.installing], .installed),
         .hooksSucceeded: ([.installed], .ready),
         .installFailed: ([.booting, .installing], .failed),
+        .installTimedOut: ([.booting, .installing], .failed),
         .hooksFailed: ([.installed], .failed),
         .reimage: ([.booting, .installing, .installed, .ready, .failed], .registered),
         .retire: (Set(MachineState.allCases).subtracting([.retired]), .retired),

@@ -99,6 +99,8 @@ public enum ConfigLoader {
         },
         .seconds("--kubespray-timeout", "kubesprayTimeout", \.kubesprayTimeout, "kubespray timeout", upTo: 86400,
                  help: "time limit of one playbook run (default 3600)"),
+        .seconds("--install-timeout", "installTimeout", \.installTimeout, "install timeout", upTo: Profile.installTimeoutLimit,
+                 help: "booting/installing this long with no report → failed (default 3600; a profile's installTimeout wins)"),
         .seconds("--proxmox-task-timeout", "proxmoxTaskTimeout", \.proxmoxTaskTimeout, "Proxmox task timeout", upTo: 86400,
                  help: "how long a Proxmox task (download, clone, ...) may run (default 3600)"),
         Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {

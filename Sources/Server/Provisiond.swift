@@ -16,6 +16,7 @@ public final class Provisiond: @unchecked Sendable {
     private let tftp: TFTPService?
     private let dhcp: DHCPService?
     private let deployer: KubesprayDeployer
+    private let installTimeouts: InstallTimeoutSweeper
     private let log: Logger
     private var signals: SignalWatcher?
 
@@ -46,13 +47,16 @@ public final class Provisiond: @unchecked Sendable {
         let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        let lastSeen = BootPlaneLastSeen()
+        installTimeouts = InstallTimeoutSweeper(inventory: inventory, profiles: profiles, globalLimit: config.installTimeout, lastSeen: lastSeen,
+                                                log: log.named("install-timeout"))
         let discoveries = DiscoveryRecorder(inventory: inventory, log: log.named("discovery"))
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           log: log.named("cloud-init")),
-                             discoveries: discoveries, log: log.named("boot"))
+                             discoveries: discoveries, lastSeen: lastSeen, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
@@ -116,6 +120,7 @@ public final class Provisiond: @unchecked Sendable {
                                    "interface": config.dhcp.interface ?? "all"])
         }
         deployer.refreshAll()
+        installTimeouts.start()
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "provisiond.signals")) { [self] number in
             log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
@@ -123,6 +128,7 @@ public final class Provisiond: @unchecked Sendable {
             for server in servers { server.stop() }
             tftp?.stop()
             dhcp?.stop()
+            installTimeouts.stop()
             do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
             log.info("stopped")
             onStop(number)

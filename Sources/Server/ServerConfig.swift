@@ -41,6 +41,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var kubesprayDir: String?
     /// Seconds one playbook run may take before it is stopped.
     public var kubesprayTimeout: Double = 3600
+    /// Seconds a machine may stay `booting`/`installing` without reporting before it fails
+    /// (DESIGN.md §12); a profile's `installTimeout` wins.
+    public var installTimeout: Double = 3600
     /// Seconds a Proxmox task (UPID) may run before the operation waiting on it gives up.
     public var proxmoxTaskTimeout: Double = 3600
 

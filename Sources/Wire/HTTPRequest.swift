@@ -72,9 +72,9 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 }
 
-enum PercentDecoding {
+public enum PercentDecoding {
     /// Decodes `%XX` escapes; nil for a broken escape or bytes that are not UTF-8.
-    static func decode(_ text: Substring, plusAsSpace: Bool) -> String? {
+    public static func decode(_ text: Substring, plusAsSpace: Bool) -> String? {
         let utf8 = Array(text.utf8)
         guard utf8.contains(UInt8(ascii: "%")) || (plusAsSpace && utf8.contains(UInt8(ascii: "+"))) else {
             return String(text)

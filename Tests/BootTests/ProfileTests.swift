@@ -24,6 +24,9 @@ import Testing
         (#"{"kernel": "k", "cmdline": "a\nb"}"#, "field \"cmdline\": must be one line"),
         (#"[1]"#, "must be a JSON object"),
         (#"{"kernel": "k""#, "invalid JSON"),
+        (#"{"installTimeout": "3600"}"#, "field \"installTimeout\": must be a number of seconds above 0 and at most 604800, not \"3600\""),
+        (#"{"installTimeout": 0}"#, "field \"installTimeout\": must be a number of seconds above 0"),
+        (#"{"installTimeout": 604801}"#, "at most 604800, not 604801"),
     ])
     func refuses(json: String, message: String) {
         #expect {
@@ -32,6 +35,12 @@ import Testing
             let text = String(describing: error)
             return text.hasPrefix("profile profiles/t.json") && text.contains(message)
         }
+    }
+
+    @Test func installTimeoutIsSecondsAndOptional() throws {
+        #expect(try parse(#"{"installTimeout": 5400}"#).installTimeout == 5400)
+        #expect(try parse(#"{"installTimeout": 1.5}"#).installTimeout == 1.5)
+        #expect(try parse(#"{}"#).installTimeout == nil)
     }
 
     @Test func initrdFileNames() {

@@ -9,6 +9,7 @@ import Wire
 /// cloud-init applies them, in a private mount namespace). Only k3s itself is a test double
 /// (the air-gapped `k3s` binary and `install.sh` served from provisiond's assets, and the
 /// agent's `systemctl`): it cannot run here. The agent starts first and must wait for the server.
+/// What systemd does after cloud-final (provisiond's report unit) the member script does too.
 @Suite(.timeLimit(.minutes(3))) struct K3sJoinTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let member = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/k3s_member.sh").path
@@ -23,9 +24,28 @@ import Wire
         test -x /usr/local/bin/k3s
         """
 
-    @Test func theAgentWaitsForTheFirstServerThenBothJoinAndPhoneHome() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+    /// The systemctl double: the k3s-agent check, and what runcmd asks of systemd (recorded).
+    static let systemctlDouble = """
+        #!/bin/sh
+        case "$*" in
+          "is-active --quiet k3s-agent") exit 0 ;;
+          "daemon-reload"|"start --no-block provisiond-report.service") echo "$*" >> "$RESULT_DIR/systemctl" ;;
+          *) exit 1 ;;
+        esac
+        """
+
+    /// A member's work directory: the systemctl double, and its user-data fetched as its
+    /// cloud-init fetches it (which moves it to installing).
+    static func prepareMember(_ path: String, server: ServerProcess, mac: String) throws {
+        for sub in ["stubs", "results"] { try FileManager.default.createDirectory(atPath: "\(path)/\(sub)", withIntermediateDirectories: true) }
+        try systemctlDouble.write(toFile: path + "/stubs/systemctl", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path + "/stubs/systemctl")
+        let fetched = try runTool("curl", ["-fsS", "-o", path + "/user-data", "\(server.httpURL)/cloud-init/\(mac)/user-data"])
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+    }
+
+    /// The shipped profiles, air-gapped (k3s from provisiond's assets) with short waits.
+    static func airGappedProfiles(_ dir: TemporaryDirectory) throws -> String {
         let profiles = dir.path + "/profiles"
         try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
         for name in ["k3s-server", "k3s-agent"] {
@@ -37,6 +57,47 @@ import Wire
                     "the shipped \(name) profile changed shape")
             try airGapped.write(toFile: "\(profiles)/\(name).json", atomically: true, encoding: .utf8)
         }
+        return profiles
+    }
+
+    /// A join that cannot download says why at once and reports the failure through Python:
+    /// an image without curl, or (curl installed) k3s missing from provisiond's assets. cloud-init's
+    /// verdict (runcmd failed) follows and is refused, the machine being failed already.
+    @Test(arguments: [false, true])
+    func aJoinThatCannotDownloadFailsAtOnceAndSaysWhy(curlInstalled: Bool) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let profiles = try Self.airGappedProfiles(dir)
+        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: [
+            "--profiles-dir", profiles, "--cloud-init-dir", Self.repository.path + "/cloud-init",
+        ])
+        #expect(try server.ctl(["cluster", "create", "lab", "--kind", "k3s", "--version", "v1.31.4+k3s1"]).status == 0)
+        let mac = "52:54:00:00:50:03"
+        #expect(try server.ctl(["register", mac, "--hostname", "s9", "--profile", "k3s-server", "--cluster", "lab", "--role", "server"]).status == 0)
+        let path = dir.path + "/s9"
+        try Self.prepareMember(path, server: server, mac: mac)
+        if !curlInstalled { try "".write(toFile: path + "/hide-curl", atomically: true, encoding: .utf8) }
+        let started = Date()
+        let run = try runProgram(URL(fileURLWithPath: try toolPath("unshare")), ["--mount", "--propagation", "private", Self.member, path])
+        #expect(Date().timeIntervalSince(started) < 30, "the join did not fail at once")
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        let reason = curlInstalled
+            ? "download of \(server.httpURL)/assets/k3s/k3s: curl: (22) The requested URL returned error: 404"
+            : "curl is not installed on "
+        #expect(run.stdout.contains("provisiond-k3s: failed: \(reason)"), "\(run.stdout)")
+        #expect(run.stdout.contains("provisiond-report: reported: 200"), "the failure went through Python: \(run.stdout)")
+        #expect(run.stdout.contains("provisiond-report: provisiond refused the report: 409"), "\(run.stdout)")
+        let inventory = try Inventory(path: server.dataDir + "/provision.db")
+        #expect(try inventory.machine(try MACAddress(mac))?.state == .failed)
+        let failed = try #require(try inventory.events(try MACAddress(mac)).last { $0.event == "install-failed" })
+        #expect(failed.detail.hasPrefix(reason), "\(failed.detail)")
+        if !curlInstalled { #expect(failed.detail.hasSuffix("(did the packages step fail?): the k3s join downloads with it"), "\(failed.detail)") }
+    }
+
+    @Test func theAgentWaitsForTheFirstServerThenBothJoinAndPhoneHome() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let profiles = try Self.airGappedProfiles(dir)
         let assets = dir.path + "/data/assets/k3s"
         try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
         try Self.installDouble.write(toFile: assets + "/install.sh", atomically: true, encoding: .utf8)
@@ -57,11 +118,7 @@ import Wire
         var work: [String: String] = [:]
         for (mac, hostname, _, _) in members {
             let path = dir.path + "/" + hostname
-            for sub in ["stubs", "results"] { try FileManager.default.createDirectory(atPath: "\(path)/\(sub)", withIntermediateDirectories: true) }
-            try "#!/bin/sh\n[ \"$1 $2 $3\" = \"is-active --quiet k3s-agent\" ]\n".write(toFile: path + "/stubs/systemctl", atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path + "/stubs/systemctl")
-            let fetched = try runTool("curl", ["-fsS", "-o", path + "/user-data", "\(server.httpURL)/cloud-init/\(mac)/user-data"])
-            #expect(fetched.status == 0, "\(fetched.stderr)")
+            try Self.prepareMember(path, server: server, mac: mac)
             work[hostname] = path
         }
 
@@ -94,12 +151,18 @@ import Wire
             == "INSTALL_K3S_EXEC=server\nINSTALL_K3S_SKIP_DOWNLOAD=true\nINSTALL_K3S_VERSION=v1.31.4+k3s1\n")
         #expect(try String(contentsOfFile: work["a1"]! + "/results/install-env", encoding: .utf8).hasPrefix("INSTALL_K3S_EXEC=agent\n"))
         #expect(try String(contentsOfFile: work["s1"]! + "/results/drop-ins", encoding: .utf8) == "50-profile.yaml\n")
+        // runcmd queued the report unit; it reported cloud-init's clean verdict after the join.
+        for hostname in ["s1", "a1"] {
+            #expect(try String(contentsOfFile: work[hostname]! + "/results/systemctl", encoding: .utf8)
+                    == "daemon-reload\nstart --no-block provisiond-report.service\n")
+        }
+        #expect(serverRun.stdout.contains("provisiond-report: reported: 200"), "\(serverRun.stdout)")
 
         // Both phoned home; the agent got its config only after the server was installed.
         let inventory = try Inventory(path: server.dataDir + "/provision.db")
         let serverEvents = try inventory.events(try MACAddress("52:54:00:00:50:01"))
         let agentEvents = try inventory.events(try MACAddress("52:54:00:00:50:02"))
-        // Phone-home made them installed; with no hooks to run they go on to ready.
+        // The verdict made them installed; with no hooks to run they go on to ready.
         for mac in ["52:54:00:00:50:01", "52:54:00:00:50:02"] {
             var state = try inventory.machine(try MACAddress(mac))?.state
             for _ in 0..<100 where state != .ready {

@@ -13,6 +13,7 @@ enum ExpectedLifecycle {
         "phone-home": (["installing"], "installed"),
         "hooks-succeeded": (["installed"], "ready"),
         "install-failed": (["booting", "installing"], "failed"),
+        "install-timed-out": (["booting", "installing"], "failed"),
         "hooks-failed": (["installed"], "failed"),
         "reimage": (["booting", "installing", "installed", "ready", "failed"], "registered"),
         "retire": (["discovered", "registered", "booting", "installing", "installed", "ready", "failed"], "retired"),

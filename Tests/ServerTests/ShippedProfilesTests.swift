@@ -104,6 +104,57 @@ import Wire
         return userData
     }
 
+    /// The cloud-config profiles that report cloud-init's verdict (all but ubuntu-24.04, whose
+    /// installer phones home from a late-command): a valid Python report script, its unit after
+    /// cloud-final, queued from runcmd; /etc/hosts managed; no `packages` key without packages.
+    @Test(arguments: [("debian-12", "52:54:00:12:34:56", "server"), ("local-disk", "52:54:00:12:34:56", "server"),
+                      ("k3s-server", "52:54:00:12:34:56", "server"), ("k3s-agent", "52:54:00:12:34:58", "agent")])
+    func userDataReportsCloudInitsVerdict(profile name: String, mac: String, role: String) throws {
+        let cluster = Cluster(name: "lab", kind: .k3s, version: "v1.31.4+k3s1", tlsSANs: [], token: "t0ken",
+                              firstServer: try MACAddress("52:54:00:12:34:56"), createdAt: "")
+        var machine = Self.machine
+        machine.mac = try MACAddress(mac)
+        machine.role = role
+        machine.cluster = name.hasPrefix("k3s") ? "lab" : nil
+        for (index, profile) in try Self.variants(name).enumerated() {
+            let userData = try #require(try profile.render(.userData, machine: machine, cluster: machine.cluster == nil ? nil : cluster,
+                                                           serverURL: "http://10.77.0.1:8080"))
+            // Python reads the YAML as cloud-init does, compiles the script, and prints what the checks need.
+            let check = try runProgram("/usr/bin/python3", ["-c", Self.reportCheck], input: userData, mergingErrors: true)
+            #expect(check.status == 0, "\(name): \(check.output)")
+            let facts = check.output.split(separator: "\n").map(String.init)
+            #expect(facts.contains("manage_etc_hosts=True"), "\(name): \(facts)")
+            #expect(facts.contains("script=/usr/local/sbin/provisiond-report 0755 compiles"), "\(name): \(facts)")
+            #expect(facts.contains("phone_home_url=http://10.77.0.1:8080/cloud-init/\(mac)/phone-home?token=\(machine.installToken)"))
+            #expect(facts.contains("unit=/etc/systemd/system/provisiond-report.service After=cloud-final.service"), "\(name): \(facts)")
+            #expect(facts.contains("runcmd=systemctl daemon-reload|systemctl start --no-block provisiond-report.service"
+                + (name.hasPrefix("k3s") ? "|/usr/local/sbin/provisiond-k3s-join" : "")), "\(name): \(facts)")
+            #expect(facts.contains("phone_home=absent"), "cloud-init's phone_home module fires even after errors: \(name)")
+            // As shipped, debian-12 and local-disk install no packages (they work offline); filled in, they do.
+            let shippedWithout = index == 0 && !name.hasPrefix("k3s")
+            #expect(facts.contains(shippedWithout ? "packages=absent" : "packages=present"), "\(name) #\(index): \(facts)")
+        }
+    }
+
+    static let reportCheck = #"""
+        import sys, yaml
+        config = yaml.safe_load(sys.stdin)
+        print("manage_etc_hosts=%s" % config.get("manage_etc_hosts"))
+        print("packages=%s" % ("present" if "packages" in config else "absent"))
+        print("phone_home=%s" % ("present" if "phone_home" in config else "absent"))
+        files = {entry["path"]: entry for entry in config["write_files"]}
+        script = files["/usr/local/sbin/provisiond-report"]
+        compile(script["content"], "provisiond-report", "exec")
+        print("script=/usr/local/sbin/provisiond-report %s compiles" % script["permissions"])
+        for line in script["content"].splitlines():
+            if line.startswith("PHONE_HOME_URL = "):
+                print("phone_home_url=" + eval(line.split(" = ", 1)[1]))
+        unit = files["/etc/systemd/system/provisiond-report.service"]["content"]
+        after = [line for line in unit.splitlines() if line.startswith("After=")]
+        print("unit=/etc/systemd/system/provisiond-report.service " + " ".join(after))
+        print("runcmd=" + "|".join(" ".join(command) for command in config["runcmd"]))
+        """#
+
     @Test func ubuntuCommandLineCarriesTheSeedAndTheISO() throws {
         let profile = try #require(try Self.catalog().profile("ubuntu-24.04"))
         let cmdline = try profile.renderCmdline(machine: Self.machine, serverURL: "http://10.77.0.1:8080")

@@ -15,9 +15,19 @@ struct BootPlane: Sendable {
     let serverURL: String?
     let cloudInit: CloudInitEndpoint
     let discoveries: DiscoveryRecorder
+    /// What each machine last asked for, for a timed-out install's event.
+    let lastSeen: BootPlaneLastSeen
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
+        let response = route(request, context)
+        if let mac = response.subjectMAC {
+            lastSeen.record(mac: mac, request: "\(request.method) \(request.path) (\(response.status))", from: context.peer.hostText)
+        }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         let path = request.path
         if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }

@@ -28,8 +28,8 @@ struct CloudInitEndpoint: Sendable {
                     break
                 }
                 response = try serve(payload, machine, server: context.serverURL(override: serverURL))
-            case ("POST", "phone-home"): response = try report(.phoneHome, machine, request)
-            case ("POST", "failed"): response = try report(.installFailed, machine, request)
+            case ("POST", "phone-home"): response = try InstallReportResponder(inventory: inventory, log: log).respond(.phoneHome, machine, request)
+            case ("POST", "failed"): response = try InstallReportResponder(inventory: inventory, log: log).respond(.failed, machine, request)
             case (_, "meta-data"): response = .error(405, "meta-data is fetched with GET")
             case (_, "phone-home"), (_, "failed"): response = .error(405, "\(parts[1]) is reported with POST")
             default: response = .error(404, "no such cloud-init resource: \(parts[1])")
@@ -112,17 +112,6 @@ struct CloudInitEndpoint: Sendable {
         return response
     }
 
-    /// Phone-home and failure reports carry the machine's install token in the query
-    /// (`?token=`), so cloud-init's own `phone_home` module, which posts form fields to a fixed
-    /// URL, works as well as an installer's late command. A wrong or missing token is refused
-    /// and recorded.
-    private func report(_ event: LifecycleEvent, _ machine: Machine, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
-        if let refusal = try Self.refuseWrongToken(request, machine, what: event.rawValue, inventory: inventory, log: log) { return refusal }
-        let updated = try inventory.apply(event, to: machine.mac, source: "http", detail: Self.detail(request))
-        log.info("transition", ["mac": machine.mac.description, "event": event.rawValue, "to": updated.state.rawValue])
-        return .json(200, .object([("mac", .string(updated.mac.description)), ("state", .string(updated.state.rawValue))]))
-    }
-
     /// A 403 (recorded as `WHAT-refused`) unless the request's `?token=` is the machine's install
     /// token; nil when it is.
     static func refuseWrongToken(_ request: HTTPRequest, _ machine: Machine, what: String, inventory: Inventory,
@@ -133,18 +122,5 @@ struct CloudInitEndpoint: Sendable {
         try inventory.record("\(what)-refused", for: machine.mac, source: "http", detail: why)
         log.warning("\(what)-refused", ["mac": machine.mac.description, "why": why])
         return .error(403, "\(why) for \(machine.mac): use the token from this machine's user-data")
-    }
-
-    /// A short summary of what the machine posted (cloud-init's phone_home sends form fields
-    /// such as `hostname` and `instance_id`), kept in the event.
-    private static func detail(_ request: HTTPRequest) -> String {
-        guard !request.body.isEmpty else { return "" }
-        let text = String(decoding: request.body.prefix(512), as: UTF8.self)
-        let fields = text.split(separator: "&").compactMap { pair -> String? in
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard let name = parts.first, ["hostname", "instance_id", "fqdn", "message"].contains(String(name)) else { return nil }
-            return String(pair.prefix(120))
-        }
-        return fields.joined(separator: " ")
     }
 }
