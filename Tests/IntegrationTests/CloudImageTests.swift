@@ -16,8 +16,10 @@ import Wire
 /// The profile is the shipped `cloud-config.yaml` template with a test user and key, plus a
 /// network-config. Each guest must end `ready` in the inventory with cloud-init's own verdict
 /// (read inside the guest: `status: done`, no errors, no WARNING or deprecation in
-/// cloud-init.log), its hostname set, the user made, an SSH key login from provisiond's
-/// namespace, and the profile's network-config applied.
+/// cloud-init.log), moved on by the image's own report of that verdict, its hostname set, the
+/// user made, an SSH key login from provisiond's namespace, and the profile's network
+/// configuration applied. A third Debian 13 guest whose profile installs a package with no mirror
+/// in reach must end `failed` with apt's error.
 @Suite(.serialized, .timeLimit(.minutes(20))) struct CloudImageTests {
     /// From power-on to cloud-init's verdict on the serial port. Measured alone under TCG: 45–120 s.
     static let verdictSeconds: Double = 600
@@ -33,7 +35,30 @@ import Wire
             try rig.boot(.proxmoxClone, mac: "52:54:00:c1:\(image.macOctet):01"),
             try rig.boot(.pxe, mac: "52:54:00:c1:\(image.macOctet):02"),
         ]
+        // One real failure, on the faster image only (a third guest in the same round): the
+        // shipped debian-12 profile's package on a machine with no mirror.
+        let failing = image == .trixie ? try rig.boot(.proxmoxClone, mac: "52:54:00:c1:\(image.macOctet):03", offlinePackages: true) : nil
         for guest in guests { try check(guest, rig, image) }
+        if let failing { try checkFailed(failing, rig, image) }
+    }
+
+    /// A packages step that fails: cloud-init says `error`, and its report moves the machine to
+    /// `failed` with the failing module and package in the event, decoded.
+    private func checkFailed(_ guest: CloudImageRig.Guest, _ rig: CloudImageRig, _ image: CloudImage) throws {
+        let what = "\(image.rawValue) \(guest.path.rawValue) with an offline packages step"
+        guard let verdict = guest.vm.waitForVerdict(seconds: Self.verdictSeconds - Date().timeIntervalSince(guest.vm.started)) else {
+            Issue.record("\(what): no cloud-init verdict within \(Int(Self.verdictSeconds)) s of power-on.\n\(rig.diagnostics(guest))")
+            return
+        }
+        print("CloudImageTests: \(what): verdict after \(String(format: "%.1f", Date().timeIntervalSince(guest.vm.started))) s")
+        #expect(verdict.status == "error" && verdict.errors.contains { $0.contains("package") }, "\(what): \(verdict["status"])")
+        let state = rig.waitForState(guest.mac, ["ready", "failed"], seconds: 60)
+        let failed = rig.events(guest.mac).last { $0["event"]?.stringValue == "install-failed" }?["detail"]?.stringValue ?? ""
+        // The module is package_update_upgrade_install in 22.4's result.json, package-update-upgrade-install
+        // in 25.x's (with PackageInstallerError naming the packages rather than apt's output).
+        let module = failed.contains("package_update_upgrade_install") || failed.contains("package-update-upgrade-install")
+        #expect(state == "failed" && module && failed.contains("qemu-guest-agent"),
+                "\(what): machine state \(state ?? "?"); events:\n\(rig.eventsText(guest.mac))")
     }
 
     private func check(_ guest: CloudImageRig.Guest, _ rig: CloudImageRig, _ image: CloudImage) throws {
@@ -60,6 +85,9 @@ import Wire
         // provisiond's side: the machine is ready.
         let state = rig.waitForState(guest.mac, ["ready", "failed"], seconds: 60)
         #expect(state == "ready", "\(what): machine state \(state ?? "?"); events:\n\(rig.eventsText(guest.mac))")
+        // ...moved on by the image's own report of cloud-init's verdict (the shipped report unit).
+        let report = rig.events(guest.mac).last { $0["event"]?.stringValue == "phone-home" }?["detail"]?.stringValue ?? ""
+        #expect(report.hasPrefix("cloud-init finished without errors"), "\(what): events:\n\(rig.eventsText(guest.mac))")
 
         // The profile's network configuration was applied: cloud-init rendered its static
         // address (25.x from network-config, 22.4 from meta-data's network-interfaces).

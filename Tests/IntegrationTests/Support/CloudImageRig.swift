@@ -81,18 +81,22 @@ final class CloudImageRig: @unchecked Sendable {
         try manager.copyItem(atPath: repository.path + "/cloud-init/cloud-config.yaml", toPath: dir.file("cloud-init/cloud-config.yaml"))
         try dir.write("cloud-init/rig-network-config.yaml", networkConfig)
         try dir.write("cloud-init/rig-network-interfaces", networkInterfaces)
-        let profile = JSONValue.object([
-            ("description", .string("real-OS rig: Debian \(image.rawValue) with cloud-init \(image.cloudInitMajor).x")),
-            ("kernel", .string("\(image.rawValue)/vmlinuz")),
-            ("initrd", .array([.string("\(image.rawValue)/initrd.img")])),
-            ("cmdline", .string(pxeCommandLine)),
-            ("userData", .string("cloud-config.yaml")),
-            ("networkConfig", .string("rig-network-config.yaml")),
-            ("networkInterfaces", .string("rig-network-interfaces")),
-            ("variables", .object([("admin_user", .string(user)), ("ssh_keys", .array([.string(publicKey)])),
-                                   ("timezone", .string("Etc/UTC")), ("packages", .array([]))])),
-        ])
-        try dir.write("profiles/rig-\(image.rawValue).json", profile.encoded(pretty: true))
+        // The second profile asks for the shipped debian-12 profile's package, which an
+        // offline machine cannot install.
+        for (name, packages) in [("rig-\(image.rawValue)", [JSONValue]()), ("rig-\(image.rawValue)-offline-packages", [.string("qemu-guest-agent")])] {
+            let profile = JSONValue.object([
+                ("description", .string("real-OS rig: Debian \(image.rawValue) with cloud-init \(image.cloudInitMajor).x")),
+                ("kernel", .string("\(image.rawValue)/vmlinuz")),
+                ("initrd", .array([.string("\(image.rawValue)/initrd.img")])),
+                ("cmdline", .string(pxeCommandLine)),
+                ("userData", .string("cloud-config.yaml")),
+                ("networkConfig", .string("rig-network-config.yaml")),
+                ("networkInterfaces", .string("rig-network-interfaces")),
+                ("variables", .object([("admin_user", .string(user)), ("ssh_keys", .array([.string(publicKey)])),
+                                       ("timezone", .string("Etc/UTC")), ("packages", .array(packages))])),
+            ])
+            try dir.write("profiles/\(name).json", profile.encoded(pretty: true))
+        }
     }
 
     /// The disk has no boot loader: `root=` names it. `net.ifnames=0` makes the NIC `eth0` on
@@ -119,10 +123,12 @@ final class CloudImageRig: @unchecked Sendable {
             address {{ machine.labels.extra_address }}/24
         """
 
-    /// Registers a machine for `path` and powers it on.
-    func boot(_ path: Path, mac: String) throws -> Guest {
+    /// Registers a machine for `path` and powers it on; `offlinePackages`: with the profile
+    /// whose packages step cannot succeed here.
+    func boot(_ path: Path, mac: String, offlinePackages: Bool = false) throws -> Guest {
         let number = lock.withLock { guests.count + 1 }
-        let hostname = "rig-\(image.rawValue)-\(path == .pxe ? "pxe" : "pve")"
+        let hostname = "rig-\(image.rawValue)-\(path == .pxe ? "pxe" : "pve")" + (offlinePackages ? "-apt" : "")
+        let profileName = self.profileName + (offlinePackages ? "-offline-packages" : "")
         let address = "10.81.0.\(20 + number)"
         let extra = "10.81.0.\(200 + number)"
         let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", profileName, "--ip", address,
@@ -161,6 +167,10 @@ final class CloudImageRig: @unchecked Sendable {
             usleep(250_000)
         } while Date() < deadline
         return state
+    }
+
+    func events(_ mac: String) -> [JSONValue] {
+        (try? JSONParser.parse(try server.ctl(["events", mac, "--json"]).stdout))?.arrayValue ?? []
     }
 
     func eventsText(_ mac: String) -> String {
