@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Boot", dependencies: ["Wire", "Model"]),
         .target(name: "Proxmox", dependencies: ["Wire"]),
         .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox"]),
-        .executableTarget(name: "provisiond", dependencies: ["Server"]),
+        .executableTarget(name: "provisiond", dependencies: ["Server", "Net"]),
         .target(name: "ProvisionCLI", dependencies: ["Wire"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
 

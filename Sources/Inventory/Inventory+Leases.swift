@@ -41,14 +41,6 @@ extension Inventory {
         }
     }
 
-    /// The machine that has `address` as its reserved IP, if any.
-    public func machineHolding(_ address: IPv4Address) throws(InventoryError) -> MACAddress? {
-        try run { database throws(InventoryError) in
-            let statement = try database.statement("SELECT mac FROM machines WHERE ip = ?1").bind(.text(address.description))
-            return try statement.step() ? statement.text(0).flatMap { try? MACAddress($0) } : nil
-        }
-    }
-
     /// Where a machine can be reached: its reserved IP, else the newest bound DHCP lease of any of
     /// its NICs. Nil before it has either.
     public func address(of machine: Machine) throws(InventoryError) -> IPv4Address? {

@@ -1,20 +1,35 @@
-import Dispatch
 import Glibc
 
-/// Turns process signals into callbacks on a queue, so shutdown runs as ordinary code rather
-/// than inside an async-signal handler.
-public final class SignalWatcher: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
+/// Shutdown signals taken synchronously with sigwait(3) on the main thread, so shutdown runs as
+/// ordinary code rather than inside an async-signal handler, and no signal is ever lost.
+///
+/// A Dispatch signal source cannot promise that: it wants the signal set to SIG_IGN first and arms
+/// itself later on Dispatch's manager thread, so a SIGTERM arriving in between (a service manager
+/// or a test stopping a daemon that has just started) was discarded and the process ran on.
+/// A blocked signal instead stays pending from the moment it is sent until `next` takes it.
+public enum SignalWatcher {
+    /// Blocks `signals` in the calling thread and in every thread it starts afterwards. Call it
+    /// first thing in `main`, before any thread exists (Dispatch's worker threads block every
+    /// asynchronous signal themselves). Children inherit the mask: spawn them with an empty one.
+    public static func block(_ signals: [Int32]) {
+        var set = Self.set(signals)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
 
-    public init(signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) {
-        for number in signals {
-            // The default disposition would kill the process before Dispatch sees the signal.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { handler(number) }
-            source.resume()
-            sources.append(source)
-        }
+    /// Waits until one of `signals` (blocked beforehand) is pending and takes it.
+    public static func next(of signals: [Int32]) -> Int32 {
+        var set = Self.set(signals)
+        var number: Int32 = 0
+        // sigwait returns an error number only for an invalid set; EINTR cannot occur (POSIX).
+        while sigwait(&set, &number) != 0 {}
+        return number
+    }
+
+    private static func set(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        return set
     }
 }
 

@@ -18,7 +18,6 @@ public final class Provisiond: @unchecked Sendable {
     private let deployer: KubesprayDeployer
     private let installTimeouts: InstallTimeoutSweeper
     private let log: Logger
-    private var signals: SignalWatcher?
 
     public init(config: ServerConfig) throws(StartupError) {
         self.config = config
@@ -66,8 +65,11 @@ public final class Provisiond: @unchecked Sendable {
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
-            dhcp = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
-                                   discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port, log: log.named("dhcp"))
+            let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
+                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
+                                          log: log.named("dhcp"))
+            inventory.observe { change in service.track(change) }
+            dhcp = service
         } else {
             dhcp = nil
         }
@@ -104,8 +106,12 @@ public final class Provisiond: @unchecked Sendable {
         }
     }
 
-    /// Starts serving; returns at once. `onStop` runs after a signal has shut everything down.
-    public func start(onStop: @escaping @Sendable (Int32) -> Void) {
+    /// The signals that stop the daemon; `main` blocks them before anything starts and waits for
+    /// them (`SignalWatcher`).
+    public static let stopSignals = [SIGTERM, SIGINT]
+
+    /// Starts serving; returns at once.
+    public func start() {
         for server in servers {
             server.start()
             log.info("listening", ["service": server.name, "address": server.address.description])
@@ -122,17 +128,18 @@ public final class Provisiond: @unchecked Sendable {
         deployer.refreshAll()
         installTimeouts.start()
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
-        signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "provisiond.signals")) { [self] number in
-            log.info("stopping", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
-            SystemdNotifier.notify("STOPPING=1")
-            for server in servers { server.stop() }
-            tftp?.stop()
-            dhcp?.stop()
-            installTimeouts.stop()
-            do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
-            log.info("stopped")
-            onStop(number)
-        }
         SystemdNotifier.notify("READY=1")
+    }
+
+    /// Shuts every plane down after `signal`; the caller exits afterwards.
+    public func stop(signal: Int32) {
+        log.info("stopping", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+        SystemdNotifier.notify("STOPPING=1")
+        for server in servers { server.stop() }
+        tftp?.stop()
+        dhcp?.stop()
+        installTimeouts.stop()
+        do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
+        log.info("stopped")
     }
 }

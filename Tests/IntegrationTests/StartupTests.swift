@@ -86,4 +86,21 @@ import Wire
         let version = try runProgram(Binaries.provisiond, ["--version"])
         #expect(version.stdout.hasPrefix("provisiond "))
     }
+
+    /// A SIGTERM sent the moment the listeners are up (while the daemon is still starting, as a
+    /// service manager or an impatient operator may) stops it cleanly every time. With a Dispatch
+    /// signal source such a signal could arrive before the source was armed and be discarded.
+    @Test func aStopSignalRightAfterStartIsNeverLost() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        for round in 1...15 {
+            let server = try ServerProcess(dataDir: dir.path + "/data")
+            kill(server.process.processIdentifier, SIGTERM)
+            let exited = eventually(seconds: 20) { !server.process.isRunning }
+            if !exited { kill(server.process.processIdentifier, SIGKILL) }
+            #expect(exited, "round \(round): provisiond still running 20 s after SIGTERM")
+            #expect(server.stop() == 0)
+            #expect(server.log.contains(" stopped"), "round \(round): \(server.log)")
+        }
+    }
 }

@@ -111,16 +111,4 @@ struct CloudInitEndpoint: Sendable {
         response.headers.add("Cache-Control", "no-store")
         return response
     }
-
-    /// A 403 (recorded as `WHAT-refused`) unless the request's `?token=` is the machine's install
-    /// token; nil when it is.
-    static func refuseWrongToken(_ request: HTTPRequest, _ machine: Machine, what: String, inventory: Inventory,
-                                 log: Logger) throws(InventoryError) -> HTTPResponse? {
-        let token = request.queryValue("token") ?? ""
-        guard !ConstantTime.equal(token.utf8, Array(machine.installToken.utf8)) else { return nil }
-        let why = token.isEmpty ? "missing token" : "wrong token"
-        try inventory.record("\(what)-refused", for: machine.mac, source: "http", detail: why)
-        log.warning("\(what)-refused", ["mac": machine.mac.description, "why": why])
-        return .error(403, "\(why) for \(machine.mac): use the token from this machine's user-data")
-    }
 }

@@ -13,7 +13,7 @@ struct InstallReportResponder: Sendable {
 
     func respond(_ route: InstallReport.Route, _ machine: Machine, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
         let what = route.rawValue
-        if let refusal = try CloudInitEndpoint.refuseWrongToken(request, machine, what: what, inventory: inventory, log: log) { return refusal }
+        if let refusal = try InstallTokenCheck(inventory: inventory, log: log).refusal(request, machine, what: what) { return refusal }
         let report: InstallReport
         do {
             report = try InstallReport.decode(request.body, contentType: request.headers["Content-Type"], route: route)

@@ -14,7 +14,7 @@ struct K3sConfigResponder {
     static let retryAfter = 15
 
     func respond(_ machine: Machine, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
-        if let refusal = try CloudInitEndpoint.refuseWrongToken(request, machine, what: "k3s-config", inventory: inventory, log: log) {
+        if let refusal = try InstallTokenCheck(inventory: inventory, log: log).refusal(request, machine, what: "k3s-config") {
             return refusal
         }
         let node: K3sNode

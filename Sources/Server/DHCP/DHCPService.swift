@@ -16,6 +16,8 @@ public final class DHCPService: @unchecked Sendable {
     private let discoveries: DiscoveryRecorder
     private let log: Logger
     private let stopped = Mutex<Bool>(false)
+    /// The machines as DHCP needs them, in memory; see `track`.
+    private let machines: Mutex<DHCPMachines>
     private var malformed = 0
     private var malformedReported = 0
 
@@ -39,6 +41,9 @@ public final class DHCPService: @unchecked Sendable {
         self.log = log
         let leases: [Lease]
         do { leases = try inventory.leases() } catch { throw StartupError("dhcp: cannot load leases: \(error.description)") }
+        do { machines = Mutex(DHCPMachines(try inventory.machines())) } catch {
+            throw StartupError("dhcp: cannot load machines: \(error.description)")
+        }
         policy = DHCPServerPolicy(mode: mode, subnets: settings.subnets, discovery: discovery, serverURL: serverURL, httpPort: httpPort,
                                   preferSNPOnly: settings.preferSNPOnly, leases: leases)
         log.info("dhcp-leases-loaded", ["count": String(leases.count), "mode": mode.rawValue,
@@ -46,6 +51,21 @@ public final class DHCPService: @unchecked Sendable {
     }
 
     public var ports: [UInt16] { sockets.map(\.port) }
+
+    /// Keeps the in-memory machines current after a committed change. The machine is read back
+    /// under the lock rather than taken from the change: changes are told after their commits, on
+    /// the writers' threads, possibly out of order, but each read sees the latest commit.
+    func track(_ change: InventoryChange) {
+        let mac = change.machine.mac
+        machines.withLock { machines in
+            do {
+                if let current = try inventory.machine(mac), current.mac == mac { machines.update(current) } else { machines.remove(mac) }
+            } catch {
+                log.error("dhcp-machine-not-tracked", ["mac": mac.description, "error": "\(error)"])
+                if change.kind == .deleted { machines.remove(mac) } else { machines.update(change.machine) }
+            }
+        }
+    }
 
     public func start() {
         let thread = Thread { [self] in serve() }
@@ -109,18 +129,11 @@ public final class DHCPService: @unchecked Sendable {
             return nil
         }
         let now = Int(Date().timeIntervalSince1970)
-        let machine: KnownMachine?
-        do {
-            machine = try inventory.machine(mac).map { KnownMachine(state: $0.state, reservedAddress: $0.ip) }
-        } catch {
-            log.error("dhcp-inventory-failed", ["mac": mac.description, "error": error.description])
-            return nil
-        }
+        let known = machines.withLock { $0 }
         let context = DHCPRequestContext(serverAddress: IPv4Address(rawValue: UInt32(bigEndian: localRaw)), port: port,
                                          source: (IPv4Address(rawValue: UInt32(bigEndian: sourceRaw)), datagram.source.port),
-                                         now: now, machine: machine)
-        let inventory = inventory
-        let outcome = policy.handle(request, context) { address in (try? inventory.machineHolding(address)) ?? nil }
+                                         now: now, machine: known.machine(mac))
+        let outcome = policy.handle(request, context) { address in known.holder(of: address) }
         if let client = outcome.netboot {
             do { try discoveries.sighted(mac, Self.sighting(request, client), now: now) } catch {
                 log.error("dhcp-sighting-not-saved", ["mac": mac.description, "error": error.description])
