@@ -73,10 +73,11 @@ udhcpc -i "$iface" -n -q -f -t 10 -T 2 -s /tmp/udhcpc.sh > /tmp/udhcpc.log 2>&1 
     || fail dhcp "no lease: $(tail -n 3 /tmp/udhcpc.log)"
 say "dhcp ok $(cat /tmp/lease)"
 
-# The NoCloud seed: `ds=nocloud;s=URL` (also accepted: `ds=nocloud-net;s=URL`).
+# The NoCloud seed: the `s=` key of `ds=nocloud;s=URL;dsmode=net` (provisiond's form; the keys
+# may come in any order, and `ds=nocloud-net;s=URL` is accepted too).
 cmdline=$(cat /proc/cmdline)
 say "cmdline $cmdline"
-seed=$(echo "$cmdline" | sed -n 's/.*ds=nocloud\(-net\)\{0,1\};s=\([^ ]*\).*/\2/p')
+seed=$(echo "$cmdline" | tr ' ' '\n' | sed -n 's/^ds=nocloud\(-net\)\{0,1\};//p' | tr ';' '\n' | sed -n 's/^s=//p' | head -n 1)
 [ -n "$seed" ] || fail seed "no ds=nocloud;s=URL on the kernel command line"
 case "$seed" in */) ;; *) seed="$seed/" ;; esac
 

@@ -5,8 +5,8 @@ import Wire
 /// profile's own variables.
 public enum CloudInitContext {
     /// Names profiles may not redefine.
-    public static let builtIn: Set<String> = ["machine", "server_url", "cloud_init_url", "phone_home_url", "failed_url", "install_token",
-                                              "cluster", "k3s", "report"]
+    public static let builtIn: Set<String> = ["machine", "server_url", "cloud_init_url", "nocloud_seed", "phone_home_url", "failed_url",
+                                              "install_token", "cluster", "k3s", "report"]
 
     public static func values(machine: Machine, profile: Profile, cluster: Cluster? = nil, serverURL: String) -> [String: TemplateValue] {
         let base = "\(serverURL)/cloud-init/\(machine.mac)/"
@@ -23,8 +23,12 @@ public enum CloudInitContext {
             "nics": .list(machine.nics.map { .string($0.description) }),
         ])
         context["server_url"] = .string(serverURL)
-        // NoCloud's seed URL (`ds=nocloud;s=...`): cloud-init appends meta-data, user-data, ...
+        // NoCloud's seed URL: cloud-init appends meta-data, user-data, vendor-data (and 24.1+
+        // network-config) to it.
         context["cloud_init_url"] = .string(base)
+        // The seed as a kernel command line word: the one form every tested cloud-init reads in
+        // network mode (NoCloudSeedForm); installers with their own syntax use cloud_init_url.
+        context["nocloud_seed"] = .string(NoCloudSeedForm.text(seedURL: base))
         context["phone_home_url"] = .string("\(base)phone-home?token=\(machine.installToken)")
         context["failed_url"] = .string("\(base)failed?token=\(machine.installToken)")
         context["install_token"] = .string(machine.installToken)

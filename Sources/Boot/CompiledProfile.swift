@@ -7,6 +7,7 @@ public struct CompiledProfile: Sendable {
     let userData: Template?
     let vendorData: Template?
     let networkConfig: Template?
+    let networkInterfaces: Template?
 
     /// `sources` holds the text of every cloud-init file the profile names.
     public init(_ profile: Profile, sources: [String: String]) throws(TemplateError) {
@@ -22,6 +23,7 @@ public struct CompiledProfile: Sendable {
         userData = try compile(profile.userData)
         vendorData = try compile(profile.vendorData)
         networkConfig = try compile(profile.networkConfig)
+        networkInterfaces = try compile(profile.networkInterfaces)
     }
 
     public enum Payload: String, CaseIterable, Sendable {
@@ -33,6 +35,13 @@ public struct CompiledProfile: Sendable {
     public func renderCmdline(machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String {
         try cmdline.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
                            escaping: .kernelCommandLine)
+    }
+
+    /// The profile's ENI text for meta-data's `network-interfaces`; nil when it has none. Each
+    /// substitution must be one word (the command-line check: no spaces, quotes or line breaks).
+    public func renderNetworkInterfaces(machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String? {
+        try networkInterfaces?.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
+                                      escaping: .kernelCommandLine)
     }
 
     /// The payload's YAML for this machine; nil when the profile has none.

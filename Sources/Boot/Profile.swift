@@ -15,6 +15,11 @@ public struct Profile: Equatable, Sendable {
     public let userData: String?
     public let vendorData: String?
     public let networkConfig: String?
+    /// An ENI (`/etc/network/interfaces`) template served inside meta-data as
+    /// `network-interfaces`: cloud-init before 24.1 (Debian 12's 22.4) never fetches
+    /// `network-config` from an HTTP seed, and reads only this (DataSourceNoCloud
+    /// `_network_eni`). 24.1+ fetches network-config and prefers it.
+    public let networkInterfaces: String?
     /// Values the templates see besides the built-in ones (`machine`, `server_url`, ...).
     public let variables: [String: TemplateValue]
     /// Seconds a machine may stay `booting`/`installing` without a report before it fails; nil
@@ -22,7 +27,8 @@ public struct Profile: Equatable, Sendable {
     public let installTimeout: Double?
 
     public init(name: String, description: String = "", kernel: String?, initrds: [String], cmdline: String, userData: String? = nil,
-                vendorData: String? = nil, networkConfig: String? = nil, variables: [String: TemplateValue] = [:], installTimeout: Double? = nil) {
+                vendorData: String? = nil, networkConfig: String? = nil, networkInterfaces: String? = nil,
+                variables: [String: TemplateValue] = [:], installTimeout: Double? = nil) {
         self.name = name
         self.description = description
         self.kernel = kernel
@@ -31,11 +37,13 @@ public struct Profile: Equatable, Sendable {
         self.userData = userData
         self.vendorData = vendorData
         self.networkConfig = networkConfig
+        self.networkInterfaces = networkInterfaces
         self.variables = variables
         self.installTimeout = installTimeout
     }
 
-    static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline", "userData", "vendorData", "networkConfig", "variables", "installTimeout"]
+    static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline", "userData", "vendorData", "networkConfig",
+                                    "networkInterfaces", "variables", "installTimeout"]
 
     /// Reads a profile from its JSON; every error names the file and the field.
     public static func parse(name: String, file: String, json bytes: [UInt8]) throws(ProfileError) -> Profile {
@@ -97,8 +105,8 @@ public struct Profile: Equatable, Sendable {
         }
         return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline,
                        userData: try templateFile("userData"), vendorData: try templateFile("vendorData"),
-                       networkConfig: try templateFile("networkConfig"), variables: variables,
-                       installTimeout: try installTimeout(document["installTimeout"], file: file))
+                       networkConfig: try templateFile("networkConfig"), networkInterfaces: try templateFile("networkInterfaces"),
+                       variables: variables, installTimeout: try installTimeout(document["installTimeout"], file: file))
     }
 
     /// The longest install timeout a profile may set: a week.

@@ -83,7 +83,8 @@ struct Command: Sendable {
             try Render.profiles(try context.client.call("GET", "/api/v1/profiles"), json: context.json)
         },
         Command(name: "render", positionals: ["MAC", "WHAT"], valued: ["--server-url"], switches: [],
-                summary: "Print exactly what the machine would get now: ipxe, meta-data, user-data, vendor-data, network-config or k3s-config.",
+                summary: "Print exactly what the machine would get now: ipxe, meta-data, user-data, vendor-data, network-config or k3s-config; "
+                    + "seed: its NoCloud seed for an SMBIOS serial or a kernel command line.",
                 optionHelp: "  --server-url URL   the boot plane URL to render with (default: provisiond's)\n") { context throws(CLIError) in
             let mac = try context.mac()
             var path = "/api/v1/machines/\(mac)/render/\(context.arguments.positionals[1])"

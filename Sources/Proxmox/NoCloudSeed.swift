@@ -1,7 +1,9 @@
 import Foundation
+import Wire
 
-/// The NoCloud datasource in the VM's SMBIOS serial (cloud-init DataSourceNoCloud: `ds=nocloud;
-/// s=URL` in system-serial-number). PVE's smbios1 takes the value base64-encoded with
+/// The NoCloud datasource in the VM's SMBIOS serial (cloud-init DataSourceNoCloud reads
+/// system-serial-number like a command line): `NoCloudSeedForm`'s one string, which every
+/// cloud-init we test uses in network mode. PVE's smbios1 takes the value base64-encoded with
 /// `base64=1` (qemu-server PVE::QemuServer smbios1 format: `serial` is limited to
 /// `[-_.\w]` unless base64), and keeps its `uuid`.
 public enum NoCloudSeed {
@@ -18,7 +20,7 @@ public enum NoCloudSeed {
             // With base64=1 every text field is read as base64: only the uuid stays as it is.
             if pair[0] == "uuid" { fields.append((pair[0], pair[1])) }
         }
-        fields.append(("serial", Data("ds=nocloud;s=\(seedURL)".utf8).base64EncodedString()))
+        fields.append(("serial", Data(NoCloudSeedForm.text(seedURL: seedURL).utf8).base64EncodedString()))
         fields.append(("base64", "1"))
         return fields.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
     }

@@ -13,8 +13,8 @@ import Wire
         try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
         try #"""
-            {"kernel": "k/linux", "initrd": "k/initrd.gz", "cmdline": "console=ttyS0 ds=nocloud;s={{ cloud_init_url }}",
-             "userData": "test-user-data.yaml", "variables": {"admin_user": "ops", "ssh_keys": ["ssh-ed25519 AAAA one", "ssh-ed25519 BBBB two"]}}
+            {"kernel": "k/linux", "initrd": "k/initrd.gz", "cmdline": "console=ttyS0 {{ nocloud_seed }}",
+             "userData": "test-user-data.yaml", "networkInterfaces": "test-interfaces", "variables": {"admin_user": "ops", "ssh_keys": ["ssh-ed25519 AAAA one", "ssh-ed25519 BBBB two"]}}
             """#.write(toFile: profiles + "/test.json", atomically: true, encoding: .utf8)
         try """
             #cloud-config
@@ -29,6 +29,8 @@ import Wire
               url: {{ phone_home_url }}
               post: [instance_id, hostname]
             """.write(toFile: templates + "/test-user-data.yaml", atomically: true, encoding: .utf8)
+        try "auto eth0\niface eth0 inet dhcp\n    hostname {{ machine.hostname }}\n"
+            .write(toFile: templates + "/test-interfaces", atomically: true, encoding: .utf8)
         return try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--profiles-dir", profiles, "--cloud-init-dir", templates])
     }
 
@@ -51,12 +53,15 @@ import Wire
 
         // The install script carries the rendered command line with the NoCloud seed URL.
         let (_, script) = try get(server, "/boot.ipxe?mac=\(mac)")
-        #expect(script.contains("console=ttyS0 ds=nocloud;s=\(server.httpURL)/cloud-init/\(mac)/ || goto failed"), "\(script)")
+        #expect(script.contains("console=ttyS0 ds=nocloud;s=\(server.httpURL)/cloud-init/\(mac)/;dsmode=net || goto failed"), "\(script)")
 
         // meta-data: instance-id and host name, any MAC form, with and without the slash.
         let (metaStatus, metaData) = try get(server, "/cloud-init/5254.0000.3001/meta-data")
         #expect(metaStatus == "200")
         #expect(metaData.hasPrefix("instance-id: i-") && metaData.contains("local-hostname: web1\n"))
+        // The profile's ENI text, for cloud-init before 24.1 (which fetches no network-config).
+        #expect(metaData.hasSuffix("local-hostname: web1\nnetwork-interfaces: \"auto eth0\\niface eth0 inet dhcp\\n    hostname web1\\n\"\n"),
+                "\(metaData)")
         #expect(try get(server, "/cloud-init/\(mac)/meta-data/").0 == "200")
 
         // user-data, rendered: the first fetch moves the machine to installing.
@@ -118,7 +123,7 @@ import Wire
 
         let ipxe = try server.ctl(["render", mac, "ipxe", "--server-url", "http://10.77.0.1:8080"])
         #expect(ipxe.status == 0, "\(ipxe.stderr)")
-        #expect(ipxe.stdout.contains("kernel http://10.77.0.1:8080/assets/k/linux initrd=initrd.gz console=ttyS0 ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/"))
+        #expect(ipxe.stdout.contains("kernel http://10.77.0.1:8080/assets/k/linux initrd=initrd.gz console=ttyS0 ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/;dsmode=net"))
         let userData = try server.ctl(["render", mac, "user-data", "--server-url", "http://10.77.0.1:8080"])
         #expect(userData.stdout.hasPrefix("#cloud-config\nhostname: \"web2\"\n"))
         #expect(try server.ctl(["render", mac, "meta-data"]).stdout.contains("local-hostname: web2"))

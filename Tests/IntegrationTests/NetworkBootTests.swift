@@ -8,7 +8,7 @@ import Wire
 /// ROMs, on a tap device in a network namespace where the release `provisiond` answers DHCP
 /// (full mode), TFTP and HTTP. The machine is registered with a profile whose kernel and
 /// initramfs come from `scripts/build-netboot-initramfs`; its `/init` plays the installer: DHCP,
-/// NoCloud meta-data and user-data from the `ds=nocloud;s=URL` on its command line, then
+/// NoCloud meta-data and user-data from the `ds=nocloud;s=URL;dsmode=net` on its command line, then
 /// phone-home with the token from the user-data. Powered on again, the installed machine must
 /// be sent to its local disk (iPXE `exit`) and boot it.
 ///
@@ -99,7 +99,7 @@ import Wire
         #expect(positions.allSatisfy { $0 != nil } && zip(positions, positions.dropFirst()).allSatisfy { $0! < $1! },
                 "serial markers out of order or missing: \(Self.tail(serial, 30))")
         let cmdline = Self.line(in: serial, startingWith: "NETBOOT: cmdline ") ?? ""
-        #expect(cmdline.contains("console=ttyS0") && cmdline.contains("ds=nocloud;s=http://\(NetworkBootLab.serverAddress):8080/cloud-init/\(mac)/"),
+        #expect(cmdline.contains("console=ttyS0") && cmdline.contains("ds=nocloud;s=http://\(NetworkBootLab.serverAddress):8080/cloud-init/\(mac)/;dsmode=net"),
                 "the kernel got the profile's rendered command line: \(cmdline)")
         // iPXE's EFI build hands the initrd to the kernel's EFI stub only when it is named.
         #expect(cmdline.contains("initrd=initramfs.gz"), "\(cmdline)")
@@ -201,7 +201,7 @@ import Wire
         try #"""
             {"description": "network boot test: Debian's netboot kernel and a busybox installer",
              "kernel": "netboot/linux", "initrd": ["netboot/initramfs.gz"],
-             "cmdline": "console=ttyS0 panic=-1 ds=nocloud;s={{ cloud_init_url }}",
+             "cmdline": "console=ttyS0 panic=-1 {{ nocloud_seed }}",
              "userData": "netboot-user-data.yaml"}
             """#.write(toFile: profiles + "/netboot.json", atomically: true, encoding: .utf8)
         // What scripts/netboot-init.sh reads: cloud-init's phone_home url, and where to report a failure.

@@ -90,7 +90,7 @@ import Wire
             #expect(sshkeys.removingPercentEncoding == "\(alice)\n\(bob)\n\(carol)\n")
             let smbios = config["smbios1"]?.stringValue ?? ""
             let serial = Data(base64Encoded: String(smbios.split(separator: ",").first { $0.hasPrefix("serial=") }?.dropFirst(7) ?? ""))
-            #expect(serial.map { String(decoding: $0, as: UTF8.self) } == "ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/")
+            #expect(serial.map { String(decoding: $0, as: UTF8.self) } == "ds=nocloud;s=http://10.77.0.1:8080/cloud-init/\(mac)/;dsmode=net")
             #expect(smbios.contains("base64=1") && smbios.contains("uuid="))
             #expect(try client.get("/nodes/\(node)/qemu/\(vmid)/status/current")["status"] == .string("running"))
             // fakepve checks the resize against PVE's schema and runs its task, but keeps no size.

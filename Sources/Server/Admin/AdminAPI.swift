@@ -172,10 +172,16 @@ struct AdminAPI: Sendable {
         let text: String?
         do {
             let payload = CompiledProfile.Payload(rawValue: what)
-            guard ["ipxe", "meta-data", "k3s-config"].contains(what) || payload != nil else {
-                throw APIError(400, "cannot render \"\(what)\" (ipxe, meta-data, user-data, vendor-data, network-config, k3s-config)")
+            guard ["ipxe", "meta-data", "k3s-config", "seed"].contains(what) || payload != nil else {
+                throw APIError(400, "cannot render \"\(what)\" (ipxe, meta-data, user-data, vendor-data, network-config, k3s-config, seed)")
             }
-            if what == "ipxe" {
+            if what == "seed" {
+                // The NoCloud seed for an SMBIOS serial or a kernel command line.
+                guard try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) != nil else {
+                    throw APIError(InventoryError.notFound(mac))
+                }
+                text = NoCloudSeedForm.text(seedURL: "\(server)/cloud-init/\(mac)/") + "\n"
+            } else if what == "ipxe" {
                 guard let boot else { throw APIError(404, "rendering is not available") }
                 text = try boot.preview(mac, server: server)
             } else {
@@ -188,7 +194,8 @@ struct AdminAPI: Sendable {
                 } else if what == "k3s-config" {
                     text = try K3sConfigResponder.node(for: machine, inventory).configYAML
                 } else {
-                    text = CloudInitEndpoint.metaDataText(machine)
+                    guard let boot else { throw APIError(404, "rendering is not available") }
+                    text = try boot.cloudInit.metaDataText(machine, server: server)
                 }
             }
         } catch let error as APIError {

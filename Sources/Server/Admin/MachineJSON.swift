@@ -47,6 +47,7 @@ enum MachineJSON {
             ("userData", optional(profile.userData)),
             ("vendorData", optional(profile.vendorData)),
             ("networkConfig", optional(profile.networkConfig)),
+            ("networkInterfaces", optional(profile.networkInterfaces)),
             ("variables", .array(profile.variables.keys.sorted().map(JSONValue.string))),
         ])
     }

@@ -20,7 +20,7 @@ struct CloudInitEndpoint: Sendable {
         do {
             guard let machine = try inventory.machine(mac) else { return .error(404, "no machine with MAC \(mac)") }
             switch (request.method, parts[1]) {
-            case ("GET", "meta-data"), ("HEAD", "meta-data"): response = metaData(machine)
+            case ("GET", "meta-data"), ("HEAD", "meta-data"): response = try metaData(machine, server: context.serverURL(override: serverURL))
             case ("GET", "k3s-config"), ("HEAD", "k3s-config"): response = try K3sConfigResponder(inventory: inventory, log: log).respond(machine, request)
             case ("GET", let name), ("HEAD", let name):
                 guard let payload = CompiledProfile.Payload(rawValue: name) else {
@@ -42,16 +42,36 @@ struct CloudInitEndpoint: Sendable {
         return response
     }
 
-    /// Always served: the instance-id (new on every reimage, so cloud-init runs again) and the
-    /// host name.
-    private func metaData(_ machine: Machine) -> HTTPResponse {
-        HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: Self.metaDataText(machine))
+    /// Always served: the instance-id (new on every reimage, so cloud-init runs again), the host
+    /// name, and the profile's network-interfaces when it has some.
+    private func metaData(_ machine: Machine, server: String) throws(InventoryError) -> HTTPResponse {
+        do {
+            return HTTPResponse(status: 200, contentType: "text/yaml; charset=utf-8", body: try metaDataText(machine, server: server))
+        } catch {
+            return try renderFailed(machine, "meta-data", error)
+        }
     }
 
-    static func metaDataText(_ machine: Machine) -> String {
+    /// meta-data's text for `machine`, with no side effects. `network-interfaces` (ENI text,
+    /// from the profile's `networkInterfaces`) is the only network configuration cloud-init
+    /// before 24.1 takes from an HTTP seed: 22.4's read_seeded fetches meta-data, user-data and
+    /// vendor-data, never network-config (DataSourceNoCloud `_network_eni`).
+    func metaDataText(_ machine: Machine, server: String) throws(TemplateError) -> String {
         var text = "instance-id: \(machine.instanceID)\n"
         if let hostname = machine.hostname { text += "local-hostname: \(hostname)\n" }
+        guard let profile = machine.profile.flatMap(profiles.profile) else { return text }
+        let cluster = (try? inventory.cluster(of: machine)) ?? nil
+        if let interfaces = try profile.renderNetworkInterfaces(machine: machine, cluster: cluster, serverURL: server) {
+            text += "network-interfaces: \(TemplateEscaping.quoteYAML(interfaces))\n"
+        }
         return text
+    }
+
+    /// A template that does not render: recorded on the machine, logged, and a 500.
+    private func renderFailed(_ machine: Machine, _ what: String, _ error: TemplateError) throws(InventoryError) -> HTTPResponse {
+        try inventory.record("render-failed", for: machine.mac, source: "http", detail: error.description)
+        log.error("render-failed", ["mac": machine.mac.description, "payload": what, "error": error.description])
+        return .error(500, error.description)
     }
 
     /// user-data, vendor-data and network-config rendered from the machine's profile. The first
@@ -73,9 +93,7 @@ struct CloudInitEndpoint: Sendable {
     private func serve(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(InventoryError) -> HTTPResponse {
         let text: String?
         do { text = try preview(payload, machine, server: server) } catch {
-            try inventory.record("render-failed", for: machine.mac, source: "http", detail: error.description)
-            log.error("render-failed", ["mac": machine.mac.description, "payload": payload.rawValue, "error": error.description])
-            return .error(500, error.description)
+            return try renderFailed(machine, payload.rawValue, error)
         }
         guard let text else {
             return .error(404, "\(payload.rawValue) for \(machine.mac): profile \(machine.profile ?? "none") has none")

@@ -29,7 +29,7 @@ public struct ProfileCatalog: Sendable {
             let profile: Profile
             do { profile = try Profile.parse(name: name, file: path, json: [UInt8](data)) } catch { throw StartupError(error.description) }
             var sources: [String: String] = [:]
-            for file in [profile.userData, profile.vendorData, profile.networkConfig].compactMap({ $0 }) {
+            for file in [profile.userData, profile.vendorData, profile.networkConfig, profile.networkInterfaces].compactMap({ $0 }) {
                 let templatePath = cloudInitDirectory + "/" + file
                 do { sources[file] = try String(contentsOfFile: templatePath, encoding: .utf8) } catch {
                     throw StartupError("profile \(path): cannot read template \(templatePath): \(Self.reason(error))")

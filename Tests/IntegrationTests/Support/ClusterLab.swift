@@ -15,7 +15,7 @@ struct ClusterLab {
         directory = try TemporaryDirectory()
         let profiles = directory.path + "/profiles"
         try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
-        try #"{"kernel": "k/linux", "initrd": "k/initrd.gz", "cmdline": "ds=nocloud;s={{ cloud_init_url }}"}"#
+        try #"{"kernel": "k/linux", "initrd": "k/initrd.gz", "cmdline": "{{ nocloud_seed }}"}"#
             .write(toFile: profiles + "/test.json", atomically: true, encoding: .utf8)
         server = try ServerProcess(dataDir: directory.path + "/data",
                                    extraArguments: ["--profiles-dir", profiles, "--cloud-init-dir", directory.path] + extraArguments)
