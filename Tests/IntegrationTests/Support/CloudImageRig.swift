@@ -159,13 +159,11 @@ final class CloudImageRig: @unchecked Sendable {
 
     /// Polls the machine's state until it is one of `states` or `seconds` pass; the last state seen.
     func waitForState(_ mac: String, _ states: Set<String>, seconds: Double) -> String? {
-        let deadline = Date().addingTimeInterval(seconds)
         var state: String?
-        repeat {
+        _ = eventually(seconds: seconds, every: 0.25) {
             state = (try? JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout))?["state"]?.stringValue
-            if let state, states.contains(state) { return state }
-            usleep(250_000)
-        } while Date() < deadline
+            return state.map(states.contains) ?? false
+        }
         return state
     }
 
@@ -180,18 +178,15 @@ final class CloudImageRig: @unchecked Sendable {
     /// `ssh user@ADDRESS COMMAND` from provisiond's namespace with the test's key, retried until
     /// it connects or `seconds` pass (sshd may still be starting).
     func ssh(to address: String, command: String, seconds: Double = 60) -> ProcessResult {
-        let deadline = Date().addingTimeInterval(seconds)
         var result = ProcessResult(status: -1, stdout: "", stderr: "ssh did not run")
-        repeat {
-            if let ran = try? lab.run("ssh", ["-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                                             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-                                             "\(Self.user)@\(address)", command]) {
-                result = ran
-                // 255: ssh itself failed (no route yet, refused): try again.
-                if ran.status != 255 { return ran }
-            }
-            usleep(1_000_000)
-        } while Date() < deadline
+        _ = eventually(seconds: seconds, every: 1) {
+            guard let ran = try? lab.run("ssh", ["-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                                "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+                                                "\(Self.user)@\(address)", command]) else { return false }
+            result = ran
+            // 255: ssh itself failed (no route yet, refused): try again.
+            return ran.status != 255
+        }
         return result
     }
 

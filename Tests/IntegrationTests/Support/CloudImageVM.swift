@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A QEMU guest (TCG) running one of the `CloudImage` disks, on a tap of a `CloudImageLab`.
 /// Its disk is a qcow2 overlay over the cached raw image, so the cache stays pristine. Two ways
@@ -86,13 +87,14 @@ final class CloudImageVM: @unchecked Sendable {
     /// Polls the second serial port until the image's unit has printed the whole verdict, QEMU
     /// exits, or `seconds` pass.
     func waitForVerdict(seconds: Double) -> CloudInitVerdict? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let verdict = CloudInitVerdict(verdictText) { return verdict }
-            if !isRunning { return CloudInitVerdict(verdictText) }
-            usleep(500_000)
+        var verdict: CloudInitVerdict?
+        _ = eventually(seconds: seconds, every: 0.5) {
+            // Read before asking whether QEMU still runs: the port may have been written just before it exited.
+            let running = isRunning
+            verdict = CloudInitVerdict(verdictText)
+            return verdict != nil || !running
         }
-        return nil
+        return verdict
     }
 
     /// Kills QEMU (the overlay is thrown away with the test's directory) and reaps it.
