@@ -32,7 +32,7 @@ let package = Package(
         // What several test targets share (temporary directories).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"], exclude: ["Fixtures"]),
-        .testTarget(name: "NetTests", dependencies: ["Net"]),
+        .testTarget(name: "NetTests", dependencies: ["Net", "TestSupport"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Model"]),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
