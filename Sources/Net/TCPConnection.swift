@@ -100,6 +100,20 @@ public final class TCPConnection: @unchecked Sendable {
         handler?()
     }
 
+    /// Answers `bytes` and closes without reading a request: a refusal at the door (503 when a
+    /// budget is spent). What the client already sent is read and dropped first, so the close
+    /// is a FIN and the client reads the answer instead of a reset (RFC 9112 §9.6: a close with
+    /// unread data sends RST, which may discard the response).
+    public func refuse(with bytes: [UInt8]) {
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<16 {
+            let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count <= 0 { break }
+        }
+        writeSource.setEventHandler { [self] in flush() }
+        send(bytes) { [self] in close() }
+    }
+
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: Self.readChunk)
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

@@ -11,8 +11,15 @@ public final class TCPListener: @unchecked Sendable {
     // Touched only on `queue`.
     private var paused = false
     private var started = false
+    /// A descriptor held in reserve, given up for a moment when accept(2) fails for want of
+    /// descriptors: see `shedPending()`.
+    private let spare = SpareDescriptor()
+    private let onShed: @Sendable () -> Void
 
-    public init(address: SocketAddress, backlog: Int32 = 1024, onAccept: @escaping @Sendable (TCPConnection) -> Void) throws(NetError) {
+    /// `onShed` runs (on the accept queue) for each connection taken and closed at once because
+    /// the process was out of descriptors.
+    public init(address: SocketAddress, backlog: Int32 = 1024, onShed: @escaping @Sendable () -> Void = {},
+                onAccept: @escaping @Sendable (TCPConnection) -> Void) throws(NetError) {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetError("socket", address: address.description) }
         var yes: Int32 = 1
@@ -33,10 +40,15 @@ public final class TCPListener: @unchecked Sendable {
             throw error
         }
         self.fd = fd
+        self.onShed = onShed
         self.address = SocketAddress(boundTo: fd)
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [weak self] in self?.acceptPending(onAccept) }
-        source.setCancelHandler { Glibc.close(fd) }
+        let spare = spare
+        source.setCancelHandler {
+            Glibc.close(fd)
+            spare.release()
+        }
     }
 
     public func start() {
@@ -85,9 +97,14 @@ public final class TCPListener: @unchecked Sendable {
             switch errno {
             case EINTR, ECONNABORTED:
                 continue
-            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                // Out of descriptors: the pending connection stays queued and the source would fire
-                // again at once. Back off instead of spinning, and retry when some have closed.
+            case EMFILE, ENFILE:
+                // Out of descriptors (the planes' budgets keep us below the limit, but not every
+                // descriptor is theirs): the pending connection would stay queued, its client
+                // hanging, and the source fire again at once. Take it with the spare and close it.
+                if shedPending() { continue }
+                fallthrough
+            case ENOBUFS, ENOMEM:
+                // Back off instead of spinning, and retry when some have closed.
                 paused = true
                 source.suspend()
                 queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
@@ -100,5 +117,39 @@ public final class TCPListener: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// libev's and nginx's answer to EMFILE: close the spare descriptor, accept the pending
+    /// connection into its place and close that at once (the client sees the connection end
+    /// instead of waiting in the queue), then take the spare back. False when there is no spare.
+    private func shedPending() -> Bool {
+        guard spare.release() else { return false }
+        let client = accept(fd, nil, nil)
+        if client >= 0 { Glibc.close(client) }
+        spare.reclaim()
+        guard client >= 0 else { return false }
+        onShed()
+        return true
+    }
+}
+
+/// `/dev/null` opened and kept, so that one descriptor can be freed when none are left. Touched
+/// only on the listener's queue (its cancel handler runs there too).
+private final class SpareDescriptor: @unchecked Sendable {
+    private var fd: Int32
+
+    init() { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
+
+    /// Closes the spare; false if there was none (the last reclaim failed).
+    @discardableResult
+    func release() -> Bool {
+        guard fd >= 0 else { return false }
+        Glibc.close(fd)
+        fd = -1
+        return true
+    }
+
+    func reclaim() {
+        if fd < 0 { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
     }
 }

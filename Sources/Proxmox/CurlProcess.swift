@@ -22,10 +22,13 @@ struct CurlProcess: Sendable {
         executable = path
     }
 
+    /// Runs curl with `arguments` after `-q`: curl reads no `.curlrc` (`$CURL_HOME`, `$HOME`,
+    /// `$XDG_CONFIG_HOME`), so a user's `insecure` there cannot weaken the pinned trust. curl(1)
+    /// honours `-q` only as the very first argument.
     func run(_ arguments: [String], stdin: String) throws(ProxmoxError) -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.arguments = ["-q"] + arguments
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output

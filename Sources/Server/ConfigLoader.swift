@@ -25,6 +25,17 @@ public enum ConfigLoader {
                 config[keyPath: field] = try ConfigLoader.seconds(value, what, upTo: limit)
             }
         }
+
+        /// A whole-number option from 1 to `limit`, given to `set`.
+        static func count(_ flag: String, _ key: String, _ what: String, upTo limit: Int, help: String,
+                          _ set: @escaping @Sendable (inout ServerConfig, Int) -> Void) -> Option {
+            Option(flag: flag, key: key, argument: "N", help: help) { (config: inout ServerConfig, value: String) throws(StartupError) in
+                guard let number = Int(value), (1...limit).contains(number) else {
+                    throw StartupError("\(what) \"\(value)\" must be a whole number from 1 to \(limit)")
+                }
+                set(&config, number)
+            }
+        }
     }
 
     static let options: [Option] = [
@@ -85,6 +96,22 @@ public enum ConfigLoader {
             config.discovery = policy
         },
         .seconds("--idle-timeout", "idleTimeout", \.idleTimeout, "idle timeout", upTo: 3600, help: "close idle HTTP connections (default 60)"),
+        .seconds("--request-head-timeout", "requestHeadTimeout", \.requestHeadTimeout, "request head timeout", upTo: 3600,
+                 help: "a request head must arrive within this of its first byte (default 10)"),
+        .seconds("--request-body-timeout", "requestBodyTimeout", \.requestBodyTimeout, "request body timeout", upTo: 3600,
+                 help: "a request body must arrive within this of its head (default 60)"),
+        .count("--http-connections", "httpConnections", "boot plane connections", upTo: 1 << 20,
+               help: "boot plane connections at once (default: its share of the fd limit)") { $0.httpConnections = $1 },
+        .count("--http-connections-per-address", "httpConnectionsPerAddress", "boot plane connections per address", upTo: 1 << 20,
+               help: "boot plane connections from one address (default 32)") { $0.httpConnectionsPerAddress = $1 },
+        .count("--admin-connections", "adminConnections", "admin connections", upTo: 1 << 20,
+               help: "admin API connections at once (default: its share of the fd limit)") { $0.adminConnections = $1 },
+        .count("--admin-connections-per-address", "adminConnectionsPerAddress", "admin connections per address", upTo: 1 << 20,
+               help: "admin API connections from one address (default 128)") { $0.adminConnectionsPerAddress = $1 },
+        .count("--tftp-transfers", "tftpTransfers", "TFTP transfers", upTo: 1 << 16,
+               help: "TFTP transfers at once (default: its share of the fd limit, at most 1024)") { $0.tftpTransfers = $1 },
+        .count("--tftp-transfers-per-address", "tftpTransfersPerAddress", "TFTP transfers per address", upTo: 1 << 16,
+               help: "TFTP transfers to one address at once (default 8)") { $0.tftpTransfersPerAddress = $1 },
         Option(flag: "--hooks-dir", key: "hooksDir", argument: "DIR", help: "executables run on every machine change (default DATA/hooks)") {
             $0.hooksDir = $1
         },

@@ -23,6 +23,7 @@ public final class Provisiond: @unchecked Sendable {
         self.config = config
         let log = Logger(component: "provisiond", minimum: config.logLevel)
         self.log = log
+        let descriptors = Self.budgetDescriptors(config, log)
         do {
             try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
@@ -56,15 +57,19 @@ public final class Provisiond: @unchecked Sendable {
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           log: log.named("cloud-init")),
                              discoveries: discoveries, lastSeen: lastSeen, log: log.named("boot"))
-        let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
+        var options = HTTPServerOptions(idleTimeout: config.idleTimeout, headTimeout: config.requestHeadTimeout,
+                                        bodyTimeout: config.requestBodyTimeout, connections: descriptors.httpConnections,
+                                        connectionsPerAddress: config.httpConnectionsPerAddress)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
+        options.connections = descriptors.adminConnections
+        options.connectionsPerAddress = config.adminConnectionsPerAddress
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
         let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
-        tftp = try Self.tftpService(config, log.named("tftp"))
+        tftp = try Self.tftpService(config, transfers: descriptors.tftpTransfers, log.named("tftp"))
         if let mode = config.dhcp.mode {
             let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
                                           discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
@@ -84,11 +89,26 @@ public final class Provisiond: @unchecked Sendable {
         return "http://\(host):\(address.port)"
     }
 
-    private static func tftpService(_ config: ServerConfig, _ log: Logger) throws(StartupError) -> TFTPService? {
+    /// Raises the descriptor limit to the hard one and shares it among the planes; logs both once.
+    private static func budgetDescriptors(_ config: ServerConfig, _ log: Logger) -> DescriptorBudget {
+        let (old, new) = DescriptorLimit.raiseToHard()
+        let budget = DescriptorBudget(limit: new, config: config)
+        log.info("descriptors", ["limit_was": String(old), "limit": String(new), "reserve": String(budget.reserve),
+                                 "http_connections": String(budget.httpConnections), "admin_connections": String(budget.adminConnections),
+                                 "tftp_transfers": String(budget.tftpTransfers)])
+        if budget.overcommitted {
+            log.warning("descriptors-overcommitted", ["planes": String(budget.planes), "limit": String(new), "reserve": String(budget.reserve),
+                                                      "hint": "lower --http-connections, --admin-connections or --tftp-transfers"])
+        }
+        return budget
+    }
+
+    private static func tftpService(_ config: ServerConfig, transfers: Int, _ log: Logger) throws(StartupError) -> TFTPService? {
         guard let listen = config.tftpListen else { return nil }
         do {
             return try TFTPService(address: try SocketAddress(listen), root: config.resolvedTFTPRoot, ipxeDir: config.ipxeDir,
-                                   retries: config.tftpRetries, log: log)
+                                   retries: config.tftpRetries, transfers: transfers, transfersPerAddress: config.tftpTransfersPerAddress,
+                                   log: log)
         } catch let error as SocketAddressError {
             throw StartupError("tftp listen: \(error.description)")
         } catch {

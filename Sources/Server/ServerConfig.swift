@@ -31,6 +31,20 @@ public struct ServerConfig: Sendable, Equatable {
     public var discovery: DiscoveryPolicy = .ignore
     /// Seconds an HTTP connection may sit without a complete request before it is closed.
     public var idleTimeout: Double = 60
+    /// Seconds from a request's first byte to the end of its head (slowloris), and from the end
+    /// of its head to the end of its body; past either the client gets 408 and is cut off.
+    public var requestHeadTimeout: Double = 10
+    public var requestBodyTimeout: Double = 60
+    /// Connections held at once on the boot plane, the admin plane, and TFTP transfers at once;
+    /// nil takes the plane's share of the descriptor limit (`DescriptorBudget`).
+    public var httpConnections: Int?
+    public var adminConnections: Int?
+    public var tftpTransfers: Int?
+    /// The same from one source address: iPXE and an installer hold a few connections at once,
+    /// firmware loads one file at a time.
+    public var httpConnectionsPerAddress = 32
+    public var adminConnectionsPerAddress = 128
+    public var tftpTransfersPerAddress = 8
     /// Executables run on every inventory change (DESIGN.md §9); nil means `<dataDir>/hooks`.
     public var hooksDir: String?
     /// Seconds one hook may run before it is stopped.

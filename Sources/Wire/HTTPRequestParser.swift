@@ -26,6 +26,12 @@ public struct HTTPRequestParser: Sendable {
     /// Bytes received but not yet part of a returned request.
     public var bufferedByteCount: Int { buffer.count - start }
 
+    /// Whether the current request's head is complete and its body is being read.
+    public var isReadingBody: Bool {
+        if case .head = state { return false }
+        return true
+    }
+
     /// The next complete request, nil if more bytes are needed.
     public mutating func nextRequest() throws(HTTPParseError) -> HTTPRequest? {
         if let failure { throw failure }

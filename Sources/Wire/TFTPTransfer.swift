@@ -13,6 +13,11 @@
 /// - Each timeout resends the outstanding window (or OACK) with the timer doubled, up to eight
 ///   times the negotiated timeout (RFC 1123 §4.2.3.2 asks for back-off); after `maxAttempts`
 ///   unanswered transmissions of the same window the server gives up.
+/// - Until the client's first ACK the transfer is unconfirmed: the request's source address may
+///   be spoofed, and every retransmission would be a packet reflected at a stranger. So the first
+///   packet (OACK or DATA 1) goes out at most `unconfirmedAttempts` times, `unconfirmedDelay`
+///   apart, and the transfer gives up (and its slot) after that. Firmware that lost our answer
+///   sends its RRQ again on its own timeout, as PXE ROMs and iPXE do.
 public struct TFTPTransfer: Sendable {
     public let negotiation: TFTPNegotiation
     /// Bytes to send, after netascii conversion.
@@ -30,7 +35,16 @@ public struct TFTPTransfer: Sendable {
     public private(set) var attempts = 0
     /// Set once the transfer is finished.
     public private(set) var outcome: TFTPOutcome?
+    /// Whether the client has acknowledged anything yet (see "unconfirmed" above).
+    public private(set) var confirmed = false
     private var phase: Phase = .notStarted
+
+    /// Transmissions of the first packet before the client's first ACK: 3 DATA (or OACK) packets
+    /// at most per request, however long the negotiated timeout or `maxAttempts`.
+    public static let unconfirmedAttempts = 3
+    /// The timer before the client's first ACK: short, so an unanswered request frees its slot
+    /// within `unconfirmedAttempts` seconds.
+    public static let unconfirmedDelay: Double = 1
 
     private enum Phase: Sendable {
         case notStarted, awaitingOptionAck, sending, finished
@@ -60,9 +74,10 @@ public struct TFTPTransfer: Sendable {
         return start..<min(start + blockSize, length)
     }
 
-    /// Timer length for the `attempt`-th transmission: the negotiated timeout doubled each
-    /// time, at most eight times it.
+    /// Timer length for the `attempt`-th transmission: `unconfirmedDelay` until the client's
+    /// first ACK, then the negotiated timeout doubled each time, at most eight times it.
     public func retransmissionDelay(attempt: Int) -> Double {
+        guard confirmed else { return Self.unconfirmedDelay }
         let base = Double(max(1, negotiation.timeoutSeconds))
         return base * Double(1 << (min(max(attempt, 1), 4) - 1))
     }
@@ -100,7 +115,7 @@ public struct TFTPTransfer: Sendable {
         case .notStarted, .finished:
             return []
         case .awaitingOptionAck, .sending:
-            guard attempts < maxAttempts else {
+            guard attempts < (confirmed ? maxAttempts : min(maxAttempts, Self.unconfirmedAttempts)) else {
                 let given = attempts
                 return [.sendError(.notDefined, "timed out after \(given) attempts")] + finish(.gaveUp(attempts: given))
             }
@@ -119,6 +134,7 @@ public struct TFTPTransfer: Sendable {
         case .awaitingOptionAck:
             guard block == 0 else { return [] }
             phase = .sending
+            confirmed = true
             attempts = 1
             return sendWindow()
         case .sending:
@@ -127,6 +143,7 @@ public struct TFTPTransfer: Sendable {
             let ahead = Int(block &- UInt16(truncatingIfNeeded: lastAcknowledged))
             guard ahead >= 1, ahead <= lastSent - lastAcknowledged else { return [] }
             lastAcknowledged += ahead
+            confirmed = true
             if lastAcknowledged == blockCount { return finish(.completed) }
             attempts = 1
             return sendWindow()

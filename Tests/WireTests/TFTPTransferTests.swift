@@ -103,17 +103,57 @@ struct TFTPTransferTests {
         ])
     }
 
-    @Test("an unacknowledged OACK is retransmitted with back-off")
-    func optionAckTimeout() {
-        let options = [TFTPOption(name: "tsize", value: "10")]
-        var transfer = Self.transfer(length: 10, options: options, maxAttempts: 3)
+    @Test("an OACK never acknowledged goes out 3 times, 1 s apart, whatever the timeout and maxAttempts", arguments: [1, 5])
+    func optionAckTimeout(_ timeout: Int) {
+        let options = [TFTPOption(name: "tsize", value: "10"), TFTPOption(name: "timeout", value: String(timeout))]
+        var transfer = Self.transfer(length: 10, timeout: timeout, options: options, maxAttempts: 6)
         Self.run(&transfer, [
             (.start, [.sendOptionAck(options), .armTimer(seconds: 1)]),
-            (.timeout, [.sendOptionAck(options), .armTimer(seconds: 2)]),
-            (.timeout, [.sendOptionAck(options), .armTimer(seconds: 4)]),
+            (.timeout, [.sendOptionAck(options), .armTimer(seconds: 1)]),
+            (.timeout, [.sendOptionAck(options), .armTimer(seconds: 1)]),
             (.timeout, [.sendError(.notDefined, "timed out after 3 attempts"), .finish(.gaveUp(attempts: 3))]),
             (.ack(0), []),
         ])
+        #expect(!transfer.confirmed)
+    }
+
+    @Test("DATA 1 of a request never acknowledged goes out 3 times, 1 s apart, then the transfer gives up", arguments: [
+        (1, 6), (4, 6), (1, 21), (2, 3),
+    ])
+    func unconfirmedDataTimeout(_ timeout: Int, _ maxAttempts: Int) {
+        var transfer = Self.transfer(length: 5000, timeout: timeout, maxAttempts: maxAttempts)
+        Self.run(&transfer, [
+            (.start, Self.window(1...1)),
+            (.ack(0), []),  // acknowledges nothing: still unconfirmed
+            (.timeout, Self.window(1...1)),
+            (.timeout, Self.window(1...1)),
+            (.timeout, [.sendError(.notDefined, "timed out after 3 attempts"), .finish(.gaveUp(attempts: 3))]),
+        ])
+    }
+
+    @Test("fewer configured attempts than 3 bound the unconfirmed phase too")
+    func unconfirmedWithFewerAttempts() {
+        var transfer = Self.transfer(length: 5000, maxAttempts: 2)
+        Self.run(&transfer, [
+            (.start, Self.window(1...1)),
+            (.timeout, Self.window(1...1)),
+            (.timeout, [.sendError(.notDefined, "timed out after 2 attempts"), .finish(.gaveUp(attempts: 2))]),
+        ])
+    }
+
+    @Test("after the first ACK the established policy holds: back-off from the negotiated timeout, maxAttempts")
+    func confirmedKeepsEstablishedPolicy() {
+        let options = [TFTPOption(name: "timeout", value: "2")]
+        var transfer = Self.transfer(length: 5000, timeout: 2, options: options, maxAttempts: 6)
+        var script: [(Input, [TFTPAction])] = [
+            (.start, [.sendOptionAck(options), .armTimer(seconds: 1)]),
+            (.timeout, [.sendOptionAck(options), .armTimer(seconds: 1)]),
+            (.ack(0), Self.window(1...1, timer: 2)),  // the OACK's ACK confirms the client
+        ]
+        for seconds in [4.0, 8, 16, 16, 16] { script.append((.timeout, Self.window(1...1, timer: seconds))) }
+        script.append((.timeout, [.sendError(.notDefined, "timed out after 6 attempts"), .finish(.gaveUp(attempts: 6))]))
+        Self.run(&transfer, script)
+        #expect(transfer.confirmed)
     }
 
     @Test("the client refusing the OACK ends the transfer (RFC 2347 §4)")
@@ -185,7 +225,7 @@ struct TFTPTransferTests {
     ])
     func backOff(_ timeout: Int, _ maxAttempts: Int, _ timers: [Double]) {
         var transfer = Self.transfer(length: 5000, windowSize: 3, timeout: timeout, maxAttempts: maxAttempts)
-        var script: [(Input, [TFTPAction])] = [(.start, Self.window(1...3, timer: timers[0])), (.ack(1), Self.window(2...4, timer: timers[0]))]
+        var script: [(Input, [TFTPAction])] = [(.start, Self.window(1...3, timer: 1)), (.ack(1), Self.window(2...4, timer: timers[0]))]
         for seconds in timers.dropFirst() { script.append((.timeout, Self.window(2...4, timer: seconds))) }
         script.append((.timeout, [.sendError(.notDefined, "timed out after \(maxAttempts) attempts"), .finish(.gaveUp(attempts: maxAttempts))]))
         script += [(.timeout, []), (.ack(4), [])]
@@ -198,8 +238,8 @@ struct TFTPTransferTests {
         var transfer = Self.transfer(length: 3000, maxAttempts: 3)
         Self.run(&transfer, [
             (.start, Self.window(1...1)),
-            (.timeout, Self.window(1...1, timer: 2)),
-            (.timeout, Self.window(1...1, timer: 4)),
+            (.timeout, Self.window(1...1)),
+            (.timeout, Self.window(1...1)),
             (.ack(1), Self.window(2...2)),
             (.timeout, Self.window(2...2, timer: 2)),
             (.ack(1), []),
@@ -303,7 +343,12 @@ struct TFTPTransferTests {
         #expect(transfer.maxAttempts == 1)
         #expect(transfer.length == 0)
         #expect(transfer.blockCount == 1)
-        #expect(transfer.retransmissionDelay(attempt: 1) == 1)
-        #expect(transfer.retransmissionDelay(attempt: 1000) == 8)
+        #expect(transfer.retransmissionDelay(attempt: 1000) == TFTPTransfer.unconfirmedDelay, "before the first ACK")
+        var confirmed = TFTPTransfer(negotiation: TFTPNegotiation(timeoutSeconds: 0), length: 10, maxAttempts: 0)
+        _ = confirmed.start()
+        _ = confirmed.receive(.ack(block: 1))
+        #expect(confirmed.confirmed)
+        #expect(confirmed.retransmissionDelay(attempt: 1) == 1)
+        #expect(confirmed.retransmissionDelay(attempt: 1000) == 8)
     }
 }

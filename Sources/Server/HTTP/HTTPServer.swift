@@ -27,31 +27,67 @@ public struct HTTPServerOptions: Sendable {
     /// A connection with no complete request for this long is closed (a request in progress gets
     /// 408 first).
     public var idleTimeout: Double = 60
+    /// A request head must be complete this long after its first byte (slowloris), its body this
+    /// long after its head; else 408 and close.
+    public var headTimeout: Double = 10
+    public var bodyTimeout: Double = 60
+    /// Connections held at once, in all and from one source address (`ConnectionBudget`).
+    public var connections = 1024
+    public var connectionsPerAddress = 64
 
-    public init(limits: HTTPLimits = HTTPLimits(), idleTimeout: Double = 60) {
+    public init(limits: HTTPLimits = HTTPLimits(), idleTimeout: Double = 60, headTimeout: Double = 10, bodyTimeout: Double = 60,
+                connections: Int = 1024, connectionsPerAddress: Int = 64) {
         self.limits = limits
         self.idleTimeout = idleTimeout
+        self.headTimeout = headTimeout
+        self.bodyTimeout = bodyTimeout
+        self.connections = connections
+        self.connectionsPerAddress = connectionsPerAddress
     }
 }
 
-/// HTTP/1.1 over `TCPListener`: keep-alive, pipelining answered in order, size limits and idle
-/// timeouts from `HTTPServerOptions`, one access-log line per request.
+/// HTTP/1.1 over `TCPListener`: keep-alive, pipelining answered in order, size limits, idle and
+/// request deadlines from `HTTPServerOptions`, one access-log line per request. A connection over
+/// the listener's budget is answered 503 with `Retry-After` at the door and closed; the refusals
+/// are logged as counts per interval.
 public final class HTTPServer: @unchecked Sendable {
     public let name: String
     private let listener: TCPListener
-    private let registry = ConnectionRegistry()
+    private let registry: ConnectionRegistry
 
     public var address: SocketAddress { listener.address }
 
+    /// Seconds a refused client is asked to wait (RFC 9110 §10.2.3).
+    static let retryAfterSeconds = 2
+
     public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) throws(NetError) {
         self.name = name
-        let registry = registry
-        listener = try TCPListener(address: address) { connection in
+        let registry = ConnectionRegistry(budget: ConnectionBudget(total: options.connections, perSource: options.connectionsPerAddress))
+        self.registry = registry
+        let refusals = RefusalLog(event: "connections-refused", fields: [("listener", name)], log: log)
+        let busy = Self.busyResponse
+        listener = try TCPListener(address: address, onShed: { refusals.count("out_of_descriptors") }) { connection in
             let session = HTTPSession(connection: connection, options: options, log: log, handler: handler)
-            registry.add(session)
-            connection.queue.async { session.start { registry.remove(session) } }
+            switch registry.admit(session) {
+            case .refuse(let reason):
+                refusals.count(reason.rawValue)
+                connection.queue.async { connection.refuse(with: busy) }
+            case .admitEvicting(let evicted):
+                refusals.count("evicted")
+                evicted.connection.queue.async { evicted.connection.close() }
+                connection.queue.async { session.start { registry.remove(session) } }
+            case .admit:
+                connection.queue.async { session.start { registry.remove(session) } }
+            }
         }
     }
+
+    /// RFC 9110 §15.6.4: 503 says the refusal is temporary; `Retry-After` says when to come back.
+    private static let busyResponse: [UInt8] = {
+        var response = HTTPResponse.error(503, "too many connections, try again in \(retryAfterSeconds) s")
+        response.headers.add("Retry-After", String(retryAfterSeconds))
+        return response.encode(keepAlive: false)
+    }()
 
     public func start() { listener.start() }
 
@@ -59,18 +95,5 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         listener.close()
         registry.closeAll()
-    }
-}
-
-/// The open sessions of one server, so shutdown can close them.
-final class ConnectionRegistry: Sendable {
-    private let sessions = Mutex<[ObjectIdentifier: HTTPSession]>([:])
-
-    func add(_ session: HTTPSession) { sessions.withLock { $0[ObjectIdentifier(session)] = session } }
-    func remove(_ session: HTTPSession) { _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) } }
-
-    func closeAll() {
-        let open = sessions.withLock { Array($0.values) }
-        for session in open { session.connection.queue.sync { session.connection.close() } }
     }
 }

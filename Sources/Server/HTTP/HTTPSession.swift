@@ -13,7 +13,8 @@ final class HTTPSession: @unchecked Sendable {
     private let log: Logger
     private let handler: HTTPHandler
     private var parser: HTTPRequestParser
-    private let idleTimer: DispatchSourceTimer
+    private var deadlines: RequestDeadlines
+    private let timer: DispatchSourceTimer
     /// A response is being written: further pipelined requests wait, and reading pauses so a
     /// client cannot make us buffer without bound.
     private var writing = false
@@ -26,46 +27,65 @@ final class HTTPSession: @unchecked Sendable {
         self.log = log
         self.handler = handler
         parser = HTTPRequestParser(limits: options.limits)
-        idleTimer = DispatchSource.makeTimerSource(queue: connection.queue)
+        deadlines = RequestDeadlines(idle: options.idleTimeout, head: options.headTimeout, body: options.bodyTimeout,
+                                     now: DispatchTime.now().uptimeNanoseconds)
+        timer = DispatchSource.makeTimerSource(queue: connection.queue)
     }
 
     func start(onClose: @escaping () -> Void) {
         // Strong captures: the session lives while its connection is open. Closing the connection
         // drops its handlers, and the timer's is dropped here.
-        idleTimer.setEventHandler { [self] in idleTimeout() }
-        rearmIdleTimer()
-        idleTimer.resume()
+        timer.setEventHandler { [self] in timerFired() }
+        rearmTimer()
+        timer.resume()
         connection.start(
             onData: { [self] bytes in
                 parser.append(bytes)
-                rearmIdleTimer()
+                deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
                 answerPending()
+                rearmTimer()
             },
             onClose: { [self] in
-                idleTimer.setEventHandler(handler: nil)
-                idleTimer.cancel()
+                timer.setEventHandler(handler: nil)
+                timer.cancel()
                 onClose()
             })
     }
 
-    private func rearmIdleTimer() {
-        idleTimer.schedule(deadline: .now() + options.idleTimeout)
+    /// Rescheduling also drops a fire still pending from before (while a handler ran).
+    private func rearmTimer() {
+        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlines.nextDeadline))
     }
 
-    private func idleTimeout() {
+    private func timerFired() {
         dispatchPrecondition(condition: .onQueue(connection.queue))
-        // A large response to a slow reader is not idleness, as long as it moves.
-        if writing, connection.bytesSent != bytesSentAtLastCheck {
-            bytesSentAtLastCheck = connection.bytesSent
-            rearmIdleTimer()
-            return
+        let now = DispatchTime.now().uptimeNanoseconds
+        switch deadlines.expired(at: now) {
+        case nil:
+            rearmTimer()
+        case .head:
+            cutOff("request head", within: options.headTimeout)
+        case .body:
+            cutOff("request body", within: options.bodyTimeout)
+        case .idle:
+            // A large response to a slow reader is not idleness, as long as it moves.
+            if writing, connection.bytesSent != bytesSentAtLastCheck {
+                bytesSentAtLastCheck = connection.bytesSent
+                deadlines.activity(at: now)
+                rearmTimer()
+            } else if parser.bufferedByteCount > 0 && !writing {
+                cutOff("request", within: options.idleTimeout)
+            } else {
+                connection.close()
+            }
         }
-        if parser.bufferedByteCount > 0 && !writing {
-            // RFC 9110 §15.5.9: tell a client that stalled mid-request why it is cut off.
-            respond(HTTPResponse.error(408, "request not completed within \(Int(options.idleTimeout)) s"), keepAlive: false, includeBody: true)
-        } else {
-            connection.close()
-        }
+    }
+
+    /// RFC 9110 §15.5.9: tell a client that stalled mid-request why it is cut off, and close.
+    private func cutOff(_ what: String, within seconds: Double) {
+        let message = "\(what) not completed within \(seconds.formatted) s"
+        log.warning("request-timeout", ["peer": connection.peer.description, "error": message])
+        respond(HTTPResponse.error(408, message), keepAlive: false, includeBody: true)
     }
 
     /// Answers every complete request buffered, one after another.
@@ -74,7 +94,11 @@ final class HTTPSession: @unchecked Sendable {
         while !writing && !closing {
             let request: HTTPRequest
             do {
-                guard let next = try parser.nextRequest() else { return }
+                guard let next = try parser.nextRequest() else {
+                    deadlines.waiting(at: DispatchTime.now().uptimeNanoseconds, buffered: parser.bufferedByteCount,
+                                      readingBody: parser.isReadingBody)
+                    return
+                }
                 request = next
             } catch {
                 log.warning("bad-request", ["peer": connection.peer.description, "status": String(error.status), "error": error.description])
@@ -82,6 +106,7 @@ final class HTTPSession: @unchecked Sendable {
                 return
             }
             let started = DispatchTime.now().uptimeNanoseconds
+            deadlines.answering(at: started)
             let context = RequestContext(peer: connection.peer, local: connection.local)
             let response = handler(request, context)
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
@@ -103,10 +128,10 @@ final class HTTPSession: @unchecked Sendable {
             }
             // Idleness counts from the end of the answer: a handler that ran longer than the
             // timeout (a Proxmox operation) must not have its keep-alive connection cut at once.
-            // Rescheduling also drops a timer fire still pending from while the handler ran.
-            rearmIdleTimer()
+            deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
             connection.resumeReading()
             answerPending()
+            rearmTimer()
         }
         guard let file = response.file else {
             connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody), completion: finished)

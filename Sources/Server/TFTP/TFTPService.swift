@@ -7,25 +7,31 @@ import Wire
 
 /// Read-only TFTP (DESIGN.md §5): requests arrive on the listening socket; each transfer gets
 /// its own socket (a new port, RFC 1350 §4), bound to the address the request was sent to, and
-/// its own thread.
+/// its own thread. Transfers hold slots of a `ConnectionBudget`, in all and per client address,
+/// so requests from a few addresses (spoofable: UDP) cannot take every slot; refusals over it
+/// are logged as counts per interval.
 public final class TFTPService: @unchecked Sendable {
     private let listener: UDPSocket
     private let files: TFTPFiles
     private let limits: TFTPServerLimits
     private let maxAttempts: Int
     private let log: Logger
-    private let active = Mutex<Int>(0)
+    private let slots: Mutex<ConnectionBudget>
+    private let busy: RefusalLog
     private let stopped = Mutex<Bool>(false)
-    private static let maxTransfers = 1024
 
     public var address: SocketAddress { listener.address }
-    public var activeTransfers: Int { active.withLock { $0 } }
+    public var activeTransfers: Int { slots.withLock { $0.count } }
 
-    public init(address: SocketAddress, root: String, ipxeDir: String, retries: Int, log: Logger) throws(NetError) {
+    /// `transfers`: at once in all; `transfersPerAddress`: at once for one client address.
+    public init(address: SocketAddress, root: String, ipxeDir: String, retries: Int, transfers: Int, transfersPerAddress: Int,
+                log: Logger) throws(NetError) {
         listener = try UDPSocket(bind: address, packetInfo: true)
         files = TFTPFiles(root: ServedDirectory(root: root), ipxe: ServedDirectory(root: ipxeDir, trustsSymlinks: true))
         limits = TFTPServerLimits()
         maxAttempts = retries + 1
+        slots = Mutex(ConnectionBudget(total: transfers, perSource: transfersPerAddress))
+        busy = RefusalLog(event: "tftp-busy", fields: [("listener", "tftp")], log: log)
         self.log = log
     }
 
@@ -75,15 +81,20 @@ public final class TFTPService: @unchecked Sendable {
             refuse(datagram, .optionNegotiation, error.description, fields: ["peer": peer, "file": request.filename])
             return
         }
-        guard active.withLock({ count in count < Self.maxTransfers ? { count += 1; return true }() : false }) else {
+        let client = datagram.source.hostText
+        // No eviction: a transfer in progress is not cut for a newcomer, and a refused client
+        // retries its RRQ itself; an unacknowledged transfer frees its slot within seconds.
+        if case .refuse(let reason) = slots.withLock({ $0.admit(client, mayEvict: false) }) {
             close(file.descriptor)
-            refuse(datagram, .notDefined, "server busy: \(Self.maxTransfers) transfers running", fields: ["peer": peer])
+            busy.count(reason.rawValue)
+            let message = reason == .perSource ? "server busy: too many transfers to this address" : "server busy: all transfer slots taken"
+            sendError(datagram, .notDefined, message)
             return
         }
         let socket: UDPSocket
         do { socket = try transferSocket(for: datagram) } catch {
             close(file.descriptor)
-            active.withLock { $0 -= 1 }
+            slots.withLock { $0.release(client) }
             log.error("tftp-socket-failed", ["peer": peer, "error": error.description])
             return
         }
@@ -92,7 +103,7 @@ public final class TFTPService: @unchecked Sendable {
         log.debug("tftp-start", ["peer": peer, "file": request.filename, "mode": request.mode.rawValue,
                                  "options": request.options.map(\.description).joined(separator: ",")])
         TFTPTransferRunner(socket: socket, source: source, transfer: transfer, name: request.filename, client: datagram.source, log: log) {
-            [self] in active.withLock { $0 -= 1 }
+            [self] in slots.withLock { $0.release(client) }
         }.start()
     }
 
@@ -108,6 +119,10 @@ public final class TFTPService: @unchecked Sendable {
     /// Answers a request that starts no transfer with ERROR, from a new port like a transfer would.
     private func refuse(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String, fields: KeyValuePairs<String, String>) {
         log.log(.warning, "tftp-refused", fields.map { ($0.key, $0.value) } + [("code", String(code.rawValue)), ("error", message)])
+        sendError(datagram, code, message)
+    }
+
+    private func sendError(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String) {
         guard let socket = try? transferSocket(for: datagram) else { return }
         socket.send(TFTPPacket.error(code: code, message: message).encode())
     }

@@ -13,10 +13,19 @@ final class RawHTTPClient: @unchecked Sendable {
         let body: String
     }
 
-    init(port: UInt16, timeoutSeconds: Int = 10) throws {
+    /// `source`: a loopback address of 127/8 to connect from (any of them is this host's).
+    init(port: UInt16, timeoutSeconds: Int = 10, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Bounds connect(2) too: a listener whose accept queue is full would leave it hanging.
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let source {
+            guard bindIPv4(fd, source) else {
+                close(fd)
+                throw TestFailure("bind to \(source) failed: errno \(errno)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -65,6 +74,13 @@ final class RawHTTPClient: @unchecked Sendable {
         }
     }
 
+    /// Whether the server has sent something (or closed) that is not read yet; does not wait.
+    func hasPendingInput() -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return !buffer.isEmpty || count >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
     /// True once the server has closed the connection (reads return end of file).
     func isClosedByServer() throws -> Bool {
         try !fill() && buffer.isEmpty
@@ -89,4 +105,14 @@ final class RawHTTPClient: @unchecked Sendable {
         if count == 0 || errno == ECONNRESET { return false }
         throw TestFailure("recv failed: errno \(errno) (timeout?)")
     }
+}
+
+/// Binds `fd` to `host` (IPv4 text), port chosen by the kernel.
+func bindIPv4(_ fd: Int32, _ host: String) -> Bool {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr(host)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
 }

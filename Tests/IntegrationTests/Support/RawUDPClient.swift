@@ -1,16 +1,22 @@
 import Glibc
 
 /// A bare UDP socket on loopback, for TFTP conversations no real client would have.
-final class RawUDPClient {
+final class RawUDPClient: @unchecked Sendable {
     private let fd: Int32
     /// The port the last datagram came from (a TFTP transfer's own port).
     private(set) var lastSourcePort: UInt16 = 0
 
-    init() throws {
+    /// `source`: a loopback address of 127/8 to send from; `timeoutSeconds`: how long `receive`
+    /// waits.
+    init(source: String? = nil, timeoutSeconds: Int = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let source, !bindIPv4(fd, source) {
+            close(fd)
+            throw TestFailure("bind to \(source) failed: errno \(errno)")
+        }
     }
 
     deinit { close(fd) }
@@ -28,14 +34,14 @@ final class RawUDPClient {
         guard sent == bytes.count else { throw TestFailure("sendto failed: errno \(errno)") }
     }
 
-    /// The next datagram, or nil after the 5 s timeout.
-    func receive() throws -> [UInt8]? {
+    /// The next datagram, or nil after the timeout (or at once with `wait: false` if none is queued).
+    func receive(wait: Bool = true) throws -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var source = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let count = withUnsafeMutablePointer(to: &source) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { from in
-                buffer.withUnsafeMutableBytes { recvfrom(fd, $0.baseAddress, $0.count, 0, from, &length) }
+                buffer.withUnsafeMutableBytes { recvfrom(fd, $0.baseAddress, $0.count, wait ? 0 : Int32(MSG_DONTWAIT), from, &length) }
             }
         }
         guard count >= 0 else { return nil }

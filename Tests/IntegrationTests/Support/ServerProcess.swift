@@ -20,7 +20,10 @@ final class ServerProcess: @unchecked Sendable {
     /// The network namespace the server runs in; nil for the test's own (loopback only).
     let namespace: String?
 
-    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil) throws {
+    /// `environment`: the server's whole environment; nil inherits the test's. `descriptorLimit`:
+    /// started through `prlimit` with this soft and hard RLIMIT_NOFILE (it cannot raise it).
+    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil, environment: [String: String]? = nil,
+         descriptorLimit: Int? = nil) throws {
         self.dataDir = dataDir
         self.namespace = namespace
         let arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
@@ -29,10 +32,15 @@ final class ServerProcess: @unchecked Sendable {
             // `ip netns exec` execs provisiond in place: the process is provisiond itself.
             process.executableURL = URL(fileURLWithPath: try toolPath("ip"))
             process.arguments = ["netns", "exec", namespace, Binaries.provisiond.path] + arguments
+        } else if let descriptorLimit {
+            // prlimit sets the limit on itself and execs provisiond: the process is provisiond.
+            process.executableURL = URL(fileURLWithPath: try toolPath("prlimit"))
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", Binaries.provisiond.path] + arguments
         } else {
             process.executableURL = Binaries.provisiond
             process.arguments = arguments
         }
+        if let environment { process.environment = environment }
         process.standardError = stderr.pipe
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

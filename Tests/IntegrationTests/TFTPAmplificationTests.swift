@@ -1,0 +1,134 @@
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// TFTP under spoofable requests (issue 12 §5): an RRQ nobody acknowledges costs at most 3
+/// packets and its slot for about 3 s, each client address has a few slots, and a flood of such
+/// requests from other addresses never stops a real client.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct TFTPAmplificationTests {
+    static func rrq(_ name: String, options: [(String, String)] = []) -> [UInt8] {
+        Array("\0\u{1}\(name)\0octet\0".utf8) + options.flatMap { Array("\($0.0)\0\($0.1)\0".utf8) }
+    }
+
+    /// What one request got until the server's ERROR (or 10 s of silence): opcodes in order.
+    static func answers(to request: [UInt8], port: UInt16, from client: RawUDPClient) throws -> [UInt16] {
+        try client.send(request, port: port)
+        var opcodes: [UInt16] = []
+        while let packet = try client.receive(), packet.count >= 2 {
+            let opcode = UInt16(packet[0]) << 8 | UInt16(packet[1])
+            opcodes.append(opcode)
+            if opcode == 5 { break }
+        }
+        return opcodes
+    }
+
+    func server(_ dir: TemporaryDirectory, _ extra: [String] = []) throws -> ServerProcess {
+        let root = dir.path + "/tftp"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try Data(repeating: 7, count: 100_000).write(to: URL(fileURLWithPath: root + "/file"))
+        return try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--tftp-root", root] + extra)
+    }
+
+    @Test("an RRQ never acknowledged gets DATA 1 (or the OACK) 3 times, then ERROR, even with retries 20")
+    func unacknowledgedRequestIsAnsweredThreeTimes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try server(dir, ["--tftp-retries", "20"])
+        // DATA is opcode 3, OACK 6, ERROR 5.
+        #expect(try Self.answers(to: Self.rrq("file"), port: server.tftpPort, from: RawUDPClient()) == [3, 3, 3, 5])
+        let options = Self.rrq("file", options: [("blksize", "1428"), ("timeout", "5")])
+        #expect(try Self.answers(to: options, port: server.tftpPort, from: RawUDPClient()) == [6, 6, 6, 5])
+        #expect(server.stop() == 0)
+        let gaveUp = server.log.split(separator: "\n").filter { $0.contains("tftp-gave-up") }
+        #expect(gaveUp.count == 2 && gaveUp.allSatisfy { $0.contains("attempts=3") }, "\(gaveUp)")
+    }
+
+    @Test("one address gets 8 transfers at once; the 9th is refused busy; ended transfers give their slots back")
+    func perAddressSlots() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try server(dir)
+        let source = "127.0.0.7"
+        var holders: [RawUDPClient] = []
+        for _ in 0..<8 {
+            let client = try RawUDPClient(source: source)
+            try client.send(Self.rrq("file"), port: server.tftpPort)
+            let first = try #require(try client.receive())
+            #expect(first.prefix(4) == [0, 3, 0, 1])
+            // Acknowledged: an established transfer, which holds its slot through its full retries.
+            try client.send([0, 4, 0, 1], port: client.lastSourcePort)
+            holders.append(client)
+        }
+        let ninth = try RawUDPClient(source: source)
+        try ninth.send(Self.rrq("file"), port: server.tftpPort)
+        let refusal = try #require(try ninth.receive())
+        #expect(refusal.prefix(2) == [0, 5])
+        #expect(String(decoding: refusal.dropFirst(4), as: UTF8.self).contains("too many transfers to this address"))
+        // Another address is not affected meanwhile.
+        #expect(try TFTPClient.curl512.fetch("file", port: server.tftpPort, output: dir.path + "/other").status == 0)
+        // The holders abort; a retry from the same address is served again.
+        for holder in holders { try holder.send([0, 5, 0, 0] + Array("cancelled\0".utf8), port: holder.lastSourcePort) }
+        let retry = try RawUDPClient(source: source, timeoutSeconds: 1)
+        try poll("the address's slots to come back", seconds: 60, every: 0.2) {
+            try retry.send(Self.rrq("file"), port: server.tftpPort)
+            return try retry.receive()?.prefix(4) == [0, 3, 0, 1]
+        }
+        server.stop()
+        #expect(server.log.contains("tftp-busy listener=tftp over_address="), "the refusal is logged as a count")
+    }
+
+    @Test("1,100 unacknowledged RRQs from 110 other addresses: a real client's transfers all complete, and at most 3 DATA each")
+    func floodDoesNotStopARealClient() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try server(dir)
+        let attackers = try (1...110).map { try RawUDPClient(source: "127.0.3.\($0)") }
+        let flooding = Flag()
+        let flood = Thread {
+            // About 200 requests a second: paced so every address stays under its 8 slots, as a
+            // spoofing attacker would pace them to stay under the server's radar.
+            for _ in 0..<10 {
+                for (index, attacker) in attackers.enumerated() {
+                    try? attacker.send(Self.rrq("file"), port: server.tftpPort)
+                    if index % 10 == 9 { Thread.sleep(forTimeInterval: 0.05) }
+                }
+            }
+            flooding.set(false)
+        }
+        flooding.set(true)
+        flood.start()
+        var fetches = 0
+        while flooding.value || fetches == 0 {
+            let output = dir.path + "/real-\(fetches)"
+            let result = try TFTPClient.tftpHPA.fetch("file", port: server.tftpPort, output: output)
+            #expect(result.status == 0 && (try? Data(contentsOf: URL(fileURLWithPath: output)).count) == 100_000,
+                    "real client, fetch \(fetches): \(result.stderr)")
+            fetches += 1
+        }
+        // Every attacker request ends in an ERROR (timed out, or busy); count what each got.
+        var data = 0
+        var errors = 0
+        try poll("all 1,100 attacker requests to end", seconds: 60, every: 0.1) {
+            for attacker in attackers {
+                while let packet = try attacker.receive(wait: false) {
+                    if packet.prefix(2) == [0, 3] { data += 1 }
+                    if packet.prefix(2) == [0, 5] { errors += 1 }
+                }
+            }
+            return errors >= 1_100
+        }
+        #expect(errors == 1_100)
+        #expect(data <= 3 * 1_100, "DATA packets sent to the attackers: \(data)")
+        server.stop()
+        #expect(!server.log.contains("tftp-sent peer=127.0.3."), "no attacker transfer completed")
+    }
+}
+
+/// A boolean shared between the flooding thread and the test.
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = false
+    var value: Bool { lock.withLock { state } }
+    func set(_ value: Bool) { lock.withLock { state = value } }
+}
