@@ -6,9 +6,9 @@ import Synchronization
 /// lets shutdown close them all.
 final class ConnectionRegistry: Sendable {
     enum Admission {
-        case admit
-        /// Admitted in place of this session, already taken off the books: close it.
-        case admitEvicting(HTTPSession)
+        /// The new connection's session, to start; and one admitted before that this one
+        /// replaces, already taken off the books: close it.
+        case admit(HTTPSession, evicted: HTTPSession?)
         case refuse(ConnectionBudget.Refusal)
     }
 
@@ -22,8 +22,10 @@ final class ConnectionRegistry: Sendable {
 
     init(budget: ConnectionBudget) { state = Mutex(State(budget: budget)) }
 
-    func admit(_ session: HTTPSession) -> Admission {
-        let source = session.connection.peer.hostText
+    /// Decides on `connection`; the session is made only for an admitted one (a session owns a
+    /// timer source, which must not be dropped unstarted).
+    func admit(_ connection: TCPConnection, session makeSession: (TCPConnection) -> HTTPSession) -> Admission {
+        let source = connection.peer.hostText
         return state.withLock { state in
             var evicted: HTTPSession?
             switch state.budget.admit(source, mayEvict: true) {
@@ -35,8 +37,9 @@ final class ConnectionRegistry: Sendable {
             case .admit:
                 break
             }
+            let session = makeSession(connection)
             state.bySource[source, default: []].append(session)
-            return evicted.map { .admitEvicting($0) } ?? .admit
+            return .admit(session, evicted: evicted)
         }
     }
 

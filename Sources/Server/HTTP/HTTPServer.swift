@@ -67,16 +67,15 @@ public final class HTTPServer: @unchecked Sendable {
         let refusals = RefusalLog(event: "connections-refused", fields: [("listener", name)], log: log)
         let busy = Self.busyResponse
         listener = try TCPListener(address: address, onShed: { refusals.count("out_of_descriptors") }) { connection in
-            let session = HTTPSession(connection: connection, options: options, log: log, handler: handler)
-            switch registry.admit(session) {
+            switch registry.admit(connection, session: { HTTPSession(connection: $0, options: options, log: log, handler: handler) }) {
             case .refuse(let reason):
                 refusals.count(reason.rawValue)
                 connection.queue.async { connection.refuse(with: busy) }
-            case .admitEvicting(let evicted):
-                refusals.count("evicted")
-                evicted.connection.queue.async { evicted.connection.close() }
-                connection.queue.async { session.start { registry.remove(session) } }
-            case .admit:
+            case .admit(let session, let evicted):
+                if let evicted {
+                    refusals.count("evicted")
+                    evicted.connection.queue.async { evicted.connection.close() }
+                }
                 connection.queue.async { session.start { registry.remove(session) } }
             }
         }
