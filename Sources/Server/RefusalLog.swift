@@ -4,7 +4,7 @@ import Synchronization
 /// Counts refusals (connections over a budget, TFTP requests over their slots) and logs them as
 /// one line per interval with the counts by reason: a flood of refusals must not become a flood
 /// of log lines (issue 12 §4). The first refusal after a quiet interval opens one; the line is
-/// written when it ends.
+/// written when it ends, or at `flush()`.
 final class RefusalLog: Sendable {
     private let event: String
     private let fields: [(String, String)]
@@ -32,7 +32,8 @@ final class RefusalLog: Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + interval) { [self] in flush() }
     }
 
-    private func flush() {
+    /// Writes the open interval's line now (at shutdown, so no count is lost).
+    func flush() {
         guard let counted = counts.withLock({ counts in defer { counts = nil }; return counts }) else { return }
         log.log(.warning, event, fields + counted.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) }
                     + [("interval_s", interval.formatted)])

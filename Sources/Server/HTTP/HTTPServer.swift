@@ -54,6 +54,7 @@ public final class HTTPServer: @unchecked Sendable {
     public let name: String
     private let listener: TCPListener
     private let registry: ConnectionRegistry
+    private let refusals: RefusalLog
 
     public var address: SocketAddress { listener.address }
 
@@ -65,6 +66,7 @@ public final class HTTPServer: @unchecked Sendable {
         let registry = ConnectionRegistry(budget: ConnectionBudget(total: options.connections, perSource: options.connectionsPerAddress))
         self.registry = registry
         let refusals = RefusalLog(event: "connections-refused", fields: [("listener", name)], log: log)
+        self.refusals = refusals
         let busy = Self.busyResponse
         listener = try TCPListener(address: address, onShed: { refusals.count("out_of_descriptors") }) { connection in
             switch registry.admit(connection, session: { HTTPSession(connection: $0, options: options, log: log, handler: handler) }) {
@@ -94,5 +96,6 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         listener.close()
         registry.closeAll()
+        refusals.flush()
     }
 }

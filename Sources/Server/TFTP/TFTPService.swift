@@ -41,7 +41,10 @@ public final class TFTPService: @unchecked Sendable {
         thread.start()
     }
 
-    public func stop() { stopped.withLock { $0 = true } }
+    public func stop() {
+        stopped.withLock { $0 = true }
+        busy.flush()
+    }
 
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
