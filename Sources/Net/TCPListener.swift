@@ -47,7 +47,7 @@ public final class TCPListener: @unchecked Sendable {
         let spare = spare
         source.setCancelHandler {
             Glibc.close(fd)
-            spare.release()
+            _ = spare.release()
         }
     }
 
@@ -123,6 +123,8 @@ public final class TCPListener: @unchecked Sendable {
     /// connection into its place and close that at once (the client sees the connection end
     /// instead of waiting in the queue), then take the spare back. False when there is no spare.
     private func shedPending() -> Bool {
+        // A spare lost to another thread last time is taken again when one is free.
+        spare.reclaim()
         guard spare.release() else { return false }
         let client = accept(fd, nil, nil)
         if client >= 0 { Glibc.close(client) }
@@ -141,7 +143,6 @@ private final class SpareDescriptor: @unchecked Sendable {
     init() { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
 
     /// Closes the spare; false if there was none (the last reclaim failed).
-    @discardableResult
     func release() -> Bool {
         guard fd >= 0 else { return false }
         Glibc.close(fd)

@@ -54,6 +54,24 @@ import Testing
                 "the flood was turned away and the fresh client took one of its places: \(refusals)")
     }
 
+    @Test("descriptors run out anyway (budget set above the limit): pending connections are closed at once, not left queued")
+    func outOfDescriptorsShedsPendingConnections() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--http-connections", "500"], descriptorLimit: 64)
+        #expect(server.log.contains("descriptors-overcommitted"))
+        let flood = try ConnectionFlood(port: server.httpPort, count: 100, sources: ["127.0.0.2"])
+        defer { flood.close() }
+        // At most 64 descriptors: at least 36 of 100 connections cannot be held, and each of those
+        // is taken with the spare descriptor and closed.
+        try poll("connections beyond the descriptor limit to be closed (closed so far: \(flood.closedByServer()))", seconds: 60, every: 0.1) {
+            flood.closedByServer() >= 36
+        }
+        flood.close()
+        #expect(server.stop() == 0)
+        #expect(server.log.contains("connections-refused listener=http out_of_descriptors="), "\(server.log)")
+    }
+
     @Test("a slowloris client (a header byte every 0.5 s) gets 408 and is cut off at the head deadline, not kept by the idle timer")
     func slowlorisIsCutOffAtTheHeadDeadline() throws {
         let dir = try TemporaryDirectory()
