@@ -49,13 +49,20 @@ public final class Provisiond: @unchecked Sendable {
         let lastSeen = BootPlaneLastSeen()
         installTimeouts = InstallTimeoutSweeper(inventory: inventory, profiles: profiles, globalLimit: config.installTimeout, lastSeen: lastSeen,
                                                 log: log.named("install-timeout"))
-        let discoveries = DiscoveryRecorder(inventory: inventory, log: log.named("discovery"))
+        let discoveries = DiscoveryRecorder(inventory: inventory, limits: .init(discovered: config.discoveryLimit, writesPerSecond: config.discoveryRate),
+                                            log: log.named("discovery"))
+        let overheard = OverheardAddresses()
+        let origin = OriginGuard(inventory: inventory, profiles: profiles, trust: config.metadataTrust, overheard: overheard,
+                                 log: log.named("boot"))
+        if config.metadataTrust == .mac {
+            log.warning("metadata-trust-mac", ["why": "any host that knows a machine's MAC can read its user-data and report for it"])
+        }
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
-                                                          log: log.named("cloud-init")),
-                             discoveries: discoveries, lastSeen: lastSeen, log: log.named("boot"))
+                                                          origin: origin, log: log.named("cloud-init")),
+                             discoveries: discoveries, lastSeen: lastSeen, origin: origin, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
@@ -67,7 +74,7 @@ public final class Provisiond: @unchecked Sendable {
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
             let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
-                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
+                                          overheard: overheard,                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
                                           log: log.named("dhcp"))
             inventory.observe { change in service.track(change) }
             dhcp = service

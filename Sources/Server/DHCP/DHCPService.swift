@@ -14,6 +14,8 @@ public final class DHCPService: @unchecked Sendable {
     private var policy: DHCPServerPolicy
     private let inventory: Inventory
     private let discoveries: DiscoveryRecorder
+    /// Where the boot plane learns the addresses machines take (DESIGN.md §11).
+    private let overheard: OverheardAddresses
     private let log: Logger
     private let stopped = Mutex<Bool>(false)
     /// The machines as DHCP needs them, in memory; see `track`.
@@ -21,7 +23,8 @@ public final class DHCPService: @unchecked Sendable {
     private var malformed = 0
     private var malformedReported = 0
 
-    init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discoveries: DiscoveryRecorder, discovery: DiscoveryPolicy,
+    init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discoveries: DiscoveryRecorder, overheard: OverheardAddresses,
+         discovery: DiscoveryPolicy,
          serverURL: String?, httpPort: UInt16, log: Logger) throws(StartupError) {
         let ports: [UInt16] = mode == .proxy ? [67, 4011] : [67]
         var sockets: [(UDPSocket, UInt16)] = []
@@ -38,6 +41,7 @@ public final class DHCPService: @unchecked Sendable {
         self.sockets = sockets
         self.inventory = inventory
         self.discoveries = discoveries
+        self.overheard = overheard
         self.log = log
         let leases: [Lease]
         do { leases = try inventory.leases() } catch { throw StartupError("dhcp: cannot load leases: \(error.description)") }
@@ -57,6 +61,7 @@ public final class DHCPService: @unchecked Sendable {
     /// the writers' threads, possibly out of order, but each read sees the latest commit.
     func track(_ change: InventoryChange) {
         let mac = change.machine.mac
+        if change.kind == .deleted { overheard.forget([mac] + change.machine.nics) }
         machines.withLock { machines in
             do {
                 if let current = try inventory.machine(mac), current.mac == mac { machines.update(current) } else { machines.remove(mac) }
@@ -130,6 +135,9 @@ public final class DHCPService: @unchecked Sendable {
         }
         let now = Int(Date().timeIntervalSince1970)
         let known = machines.withLock { $0 }
+        if known.machine(mac) != nil, let claimed = AddressEvidence.claimed(by: request, sourcePort: datagram.source.port) {
+            overheard.record(claimed, claimedBy: mac)
+        }
         let context = DHCPRequestContext(serverAddress: IPv4Address(rawValue: UInt32(bigEndian: localRaw)), port: port,
                                          source: (IPv4Address(rawValue: UInt32(bigEndian: sourceRaw)), datagram.source.port),
                                          now: now, machine: known.machine(mac))
