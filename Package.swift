@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["CSQLite", "Wire", "Clusters", "Model"]),
         .target(name: "Boot", dependencies: ["Wire", "Model"]),
         .target(name: "Proxmox", dependencies: ["Wire"]),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox"]),
+        // Prometheus metric families, the registry and the text format: pure, no sockets.
+        .target(name: "Metrics"),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Metrics"]),
         .executableTarget(name: "provisiond", dependencies: ["Server", "Net"]),
         .target(name: "ProvisionCLI", dependencies: ["Wire"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot", "Model"]),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
         .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI", "TestSupport"]),
         // The Support scripts run as separate programs (python3, sh), found through #filePath.

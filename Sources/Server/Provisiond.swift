@@ -33,6 +33,7 @@ public final class Provisiond: @unchecked Sendable {
             try? FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
+        ServerMetrics.shared.attach(inventory, subnets: config.dhcp.subnets)
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"))
         let deployer = KubesprayDeployer(inventory: inventory, settings: .init(command: config.kubesprayCommand, directory: config.kubesprayDir,
@@ -64,6 +65,9 @@ public final class Provisiond: @unchecked Sendable {
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+            + (try config.metricsListen.map { listen throws(StartupError) in
+                try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle)
+            }.map { [$0] } ?? [])
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
             let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,

@@ -17,7 +17,7 @@ struct AdminAPI: Sendable {
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
-        guard request.path == "/api/v1" || request.path.hasPrefix("/api/v1/") else {
+        guard request.path == "/api/v1" || request.path.hasPrefix("/api/v1/") || request.path == "/metrics" else {
             return .error(404, "no such endpoint: \(request.path)")
         }
         guard token.authorizes(request.headers["Authorization"]) else {
@@ -25,6 +25,7 @@ struct AdminAPI: Sendable {
             response.headers.add("WWW-Authenticate", "Bearer realm=\"provisiond\"")
             return response
         }
+        if request.path == "/metrics" { return MetricsEndpoint.respond(request) }
         do {
             return try route(request)
         } catch {
