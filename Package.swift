@@ -26,9 +26,11 @@ let package = Package(
         .target(name: "Proxmox", dependencies: ["Wire"]),
         // Prometheus metric families, the registry and the text format: pure, no sockets.
         .target(name: "Metrics"),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Metrics"]),
+        // provisionctl doctor's checks and their verdicts: pure, shared by the server and the CLI.
+        .target(name: "Doctor", dependencies: ["Wire"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Metrics", "Doctor"]),
         .executableTarget(name: "provisiond", dependencies: ["Server", "Net"]),
-        .target(name: "ProvisionCLI", dependencies: ["Wire"]),
+        .target(name: "ProvisionCLI", dependencies: ["Wire", "Doctor"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
 
         // What several test targets share (temporary directories).
@@ -40,6 +42,7 @@ let package = Package(
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
         .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Wire"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI", "TestSupport"]),
         // The Support scripts run as separate programs (python3, sh), found through #filePath.

@@ -128,6 +128,7 @@ public final class DHCPService: @unchecked Sendable {
             countMalformed("no client MAC or local address", from: datagram.source)
             return nil
         }
+        if DHCPOfferProbe.isProbe(mac) { return nil }
         let now = Int(Date().timeIntervalSince1970)
         let known = machines.withLock { $0 }
         let context = DHCPRequestContext(serverAddress: IPv4Address(rawValue: UInt32(bigEndian: localRaw)), port: port,
