@@ -60,19 +60,21 @@ public final class Provisiond: @unchecked Sendable {
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
-        let doctor = Doctor(facts: .init(dataDir: config.dataDir, databasePath: config.databasePath, adminTokenPath: config.adminTokenPath,
-                                         assetsDir: config.resolvedAssetsDir, ipxeDir: config.ipxeDir, dhcpMode: config.dhcp.mode?.rawValue,
-                                         interface: config.dhcp.interface, tftpListen: config.tftpListen),
-                            inventory: inventory, profiles: profiles)
+        let doctor = ServerDoctor(
+            facts: .init(dataDir: config.dataDir, databasePath: config.databasePath, adminTokenPath: config.adminTokenPath,
+                         assetsDir: config.resolvedAssetsDir, ipxeDir: config.ipxeDir, dhcpMode: config.dhcp.mode?.rawValue,
+                         interface: config.dhcp.interface, tftpListen: config.tftpListen),
+            inventory: inventory, profiles: profiles)
         var admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
         admin.doctor = doctor
-        servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
-            + (try config.metricsListen.map { listen throws(StartupError) in
-                try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle)
-            }.map { [$0] } ?? [])
+        var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+        if let listen = config.metricsListen {
+            servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))
+        }
+        self.servers = servers
         tftp = try Self.tftpService(config, log.named("tftp"))
         doctor.listening(servers.map { ($0.name, $0.address.description) } + (tftp.map { [("tftp", $0.address.description)] } ?? []),
                          serverURL: serverURL)

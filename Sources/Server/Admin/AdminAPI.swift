@@ -16,7 +16,7 @@ struct AdminAPI: Sendable {
     /// Background work `/healthz` reports as pending.
     var background: BackgroundWork?
     /// `/api/v1/doctor`.
-    var doctor: Doctor?
+    var doctor: ServerDoctor?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -216,7 +216,7 @@ struct AdminAPI: Sendable {
     }
 
     /// `?dhcpWait=SECONDS` (0 to 30, default 3): how long the DHCP probe collects offers.
-    private static func doctor(_ doctor: Doctor, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+    private static func doctor(_ doctor: ServerDoctor, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         let text = request.queryValue("dhcpWait") ?? "3"
         guard let wait = Double(text), (0...30).contains(wait) else { throw APIError(400, "dhcpWait \"\(text)\" must be seconds from 0 to 30") }
         let checks = doctor.run(dhcpWait: wait)

@@ -14,7 +14,7 @@ import Wire
 /// The checks run here rather than in provisionctl because they need what only the server has:
 /// the provisioning interface and the privilege to bind port 68 for the DHCP probe (the CLI may
 /// run unprivileged, or on another host), the data directory, and the paths it was started with.
-final class Doctor: Sendable {
+final class ServerDoctor: Sendable {
     struct Facts: Sendable {
         var dataDir: String
         var databasePath: String
