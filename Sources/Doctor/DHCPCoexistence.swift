@@ -48,11 +48,13 @@ public enum DHCPCoexistence {
             "\(offer.server)" + (offer.givesAddress ? " offers \(offer.address)" : " (proxyDHCP, no address)")
                 + (offer.offersBoot ? " with boot file \"\(offer.bootFile)\"\(offer.pxe ? " (PXEClient)" : "")" : "")
         }.joined(separator: "; ")
+        // "3 s", "0.5 s"
+        let window = waited == waited.rounded() ? String(Int(waited)) : String(waited)
         let booting = offers.filter(\.offersBoot)
         let addressing = offers.filter(\.givesAddress)
         switch mode {
         case "full":
-            if offers.isEmpty { return DoctorCheck(name, .ok, "no other DHCP server answered on \(via) within \(waited) s", details: details) }
+            if offers.isEmpty { return DoctorCheck(name, .ok, "no other DHCP server answered on \(via) within \(window) s", details: details) }
             return DoctorCheck(name, .fail, "full mode shares \(via) with another DHCP server: \(listed)",
                                fix: "turn the other server off on this segment, or run provisiond with --dhcp-mode proxy and let it give the addresses",
                                details: details)
@@ -63,14 +65,14 @@ public enum DHCPCoexistence {
                                    details: details)
             }
             if addressing.isEmpty {
-                return DoctorCheck(name, .warn, "no DHCP server gave an address on \(via) within \(waited) s: proxy mode gives none itself",
+                return DoctorCheck(name, .warn, "no DHCP server gave an address on \(via) within \(window) s: proxy mode gives none itself",
                                    fix: "make sure the network's DHCP server serves this segment, or run --dhcp-mode full with a subnet",
                                    details: details)
             }
             return DoctorCheck(name, .ok, "proxy mode coexists with the DHCP server(s) on \(via): \(listed)", details: details)
         default:
             if offers.isEmpty {
-                return DoctorCheck(name, .warn, "DHCP is off and no DHCP server answered on \(via) within \(waited) s",
+                return DoctorCheck(name, .warn, "DHCP is off and no DHCP server answered on \(via) within \(window) s",
                                    fix: "machines need a DHCP server whose boot options point at provisiond, or run --dhcp-mode proxy",
                                    details: details)
             }
