@@ -8,7 +8,7 @@ enum DoctorCommand {
     static let command = Command(
         name: "doctor", positionals: [], valued: ["--dhcp-wait"], switches: [],
         summary: "Check what a network boot needs: ports, other DHCP servers on the segment, iPXE binaries, every profile's assets, the server URL, the database, disk, admin token and clock.",
-        optionHelp: "  --dhcp-wait S      seconds to collect other DHCP servers' offers (default 3, 0 to 30)\n"
+        optionHelp: "  --dhcp-wait S      seconds to collect other DHCP servers' offers (default 3, up to 30; 0: no probe)\n"
     ) { context throws(CLIError) in
         let wait = context.arguments.value("--dhcp-wait") ?? "3"
         guard let seconds = Double(wait), (0...30).contains(seconds) else { throw CLIError("--dhcp-wait \(wait) must be seconds from 0 to 30", usage: true) }

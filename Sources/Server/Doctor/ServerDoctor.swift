@@ -69,6 +69,9 @@ final class ServerDoctor: Sendable {
 
     private func otherDHCPServers(wait: Double) -> DoctorCheck {
         let via = facts.interface ?? "the default route's interface"
+        guard wait > 0 else {
+            return DoctorCheck("dhcp-other-servers", .warn, "not probed (a wait of 0 s)", fix: "run doctor with --dhcp-wait 3 to look for them")
+        }
         switch DHCPOfferProbe.run(interface: facts.interface, wait: wait) {
         case .success(let offers):
             return DHCPCoexistence.check(offers, mode: facts.dhcpMode, waited: wait, via: via)
