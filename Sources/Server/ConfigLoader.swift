@@ -39,6 +39,10 @@ public enum ConfigLoader {
         Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
             $0.adminListen = $1
         },
+        Option(flag: "--metrics-listen", key: "metricsListen", argument: "HOST:PORT",
+               help: "a listener serving only /metrics, without the admin token (default: none; /metrics is on the admin API)") {
+            $0.metricsListen = $1
+        },
         Option(flag: "--dhcp-mode", key: "dhcpMode", argument: "MODE", help: "proxy (default), full (needs subnets in --config) or off") {
             (config: inout ServerConfig, value: String) throws(StartupError) in try config.dhcp.setMode(value)
         },

@@ -33,6 +33,7 @@ public final class Provisiond: @unchecked Sendable {
             try? FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
+        ServerMetrics.shared.attach(inventory, subnets: config.dhcp.subnets)
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"))
         let deployer = KubesprayDeployer(inventory: inventory, settings: .init(command: config.kubesprayCommand, directory: config.kubesprayDir,
@@ -66,12 +67,24 @@ public final class Provisiond: @unchecked Sendable {
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
-        let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
+        let doctor = ServerDoctor(
+            facts: .init(dataDir: config.dataDir, databasePath: config.databasePath, adminTokenPath: config.adminTokenPath,
+                         assetsDir: config.resolvedAssetsDir, ipxeDir: config.ipxeDir, dhcpMode: config.dhcp.mode?.rawValue,
+                         interface: config.dhcp.interface, tftpListen: config.tftpListen),
+            inventory: inventory, profiles: profiles)
+        var admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
-        servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+        admin.doctor = doctor
+        var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+        if let listen = config.metricsListen {
+            servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))
+        }
+        self.servers = servers
         tftp = try Self.tftpService(config, log.named("tftp"))
+        doctor.listening(servers.map { ($0.name, $0.address.description) } + (tftp.map { [("tftp", $0.address.description)] } ?? []),
+                         serverURL: serverURL)
         if let mode = config.dhcp.mode {
             let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
                                           overheard: overheard,                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,

@@ -8,6 +8,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var httpListen = "0.0.0.0:8080"
     /// The admin API, loopback only unless an operator says otherwise.
     public var adminListen = "127.0.0.1:8081"
+    /// A listener serving only `/metrics`, for a Prometheus that holds no admin token; nil: none
+    /// (the admin API serves `/metrics` behind its token).
+    public var metricsListen: String?
     public var logLevel: Logger.Level = .info
     /// DHCP: proxy (default), full with subnets, or off.
     public var dhcp = DHCPSettings()

@@ -106,12 +106,14 @@ final class HookRunner: @unchecked Sendable {
         let mac = machine.mac.description
         do {
             let outcome = try runner.run()
+            ServerMetrics.shared.hookRun(outcome: ServerMetrics.outcome(outcome))
             if outcome.succeeded {
                 log.info("hook-ok", ["mac": mac, "hook": name, "event": event])
                 return nil
             }
             return failed(machine, event, name, "\(outcome.status)" + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.joined(separator: " | ")))
         } catch {
+            ServerMetrics.shared.hookRun(outcome: ServerMetrics.outcome(nil))
             return failed(machine, event, name, error.description)
         }
     }

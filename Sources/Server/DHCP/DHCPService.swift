@@ -133,6 +133,7 @@ public final class DHCPService: @unchecked Sendable {
             countMalformed("no client MAC or local address", from: datagram.source)
             return nil
         }
+        if DHCPOfferProbe.isProbe(mac) { return nil }
         let now = Int(Date().timeIntervalSince1970)
         let known = machines.withLock { $0 }
         if known.machine(mac) != nil, let claimed = AddressEvidence.claimed(by: request, sourcePort: datagram.source.port) {
@@ -153,6 +154,7 @@ public final class DHCPService: @unchecked Sendable {
 
     private func report(_ decided: Decided) {
         let (mac, type, outcome) = (decided.mac, decided.type, decided.outcome)
+        ServerMetrics.shared.dhcpRequest(type: type, reply: outcome.reply?.packet.options.messageType.map { "\($0)" } ?? "none")
         guard let reply = outcome.reply else {
             // A release or decline changes a lease without an answer: worth a line; silence
             // towards clients that are not ours is not.
@@ -190,6 +192,7 @@ public final class DHCPService: @unchecked Sendable {
 
     private func countMalformed(_ why: String, from source: SocketAddress) {
         malformed += 1
+        ServerMetrics.shared.dhcpMalformedPacket()
         // One line per malformed packet would let a flood fill the journal: log the first, then
         // a count at most every 1000.
         if malformed == 1 || malformed - malformedReported >= 1000 {
