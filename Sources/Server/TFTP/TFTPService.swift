@@ -125,7 +125,9 @@ public final class TFTPService: @unchecked Sendable {
         sendError(datagram, code, message)
     }
 
+    /// ERROR to a request that gets no transfer (refused, or over the slots), counted by code.
     private func sendError(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String) {
+        ServerMetrics.shared.tftpError(code: code.rawValue)
         guard let socket = try? transferSocket(for: datagram) else { return }
         socket.send(TFTPPacket.error(code: code, message: message).encode())
     }

@@ -20,14 +20,17 @@ final class ServerProcess: @unchecked Sendable {
     /// The network namespace the server runs in; nil for the test's own (loopback only).
     let namespace: String?
 
+    /// `metadataTrust`: most suites speak for their machines with curl from the test's own
+    /// address, which no machine's network evidence names, so they run with `mac`; the suites
+    /// whose machines really boot (and the trust suite) pass `address`, the server's default.
     /// `environment`: the server's whole environment; nil inherits the test's. `descriptorLimit`:
     /// started through `prlimit` with this soft and hard RLIMIT_NOFILE (it cannot raise it).
-    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil, environment: [String: String]? = nil,
-         descriptorLimit: Int? = nil) throws {
+    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil, metadataTrust: String = "mac",
+         environment: [String: String]? = nil, descriptorLimit: Int? = nil) throws {
         self.dataDir = dataDir
         self.namespace = namespace
         let arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-                         "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off"] + extraArguments
+                         "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off", "--metadata-trust", metadataTrust] + extraArguments
         if let namespace {
             // `ip netns exec` execs provisiond in place: the process is provisiond itself.
             process.executableURL = URL(fileURLWithPath: try toolPath("ip"))
