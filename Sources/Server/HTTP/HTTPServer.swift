@@ -72,6 +72,7 @@ public final class HTTPServer: @unchecked Sendable {
             switch registry.admit(connection, session: { HTTPSession(connection: $0, options: options, log: log, handler: handler) }) {
             case .refuse(let reason):
                 refusals.count(reason.rawValue)
+                ServerMetrics.shared.httpRequest(listener: name, path: "", status: 503, seconds: 0)
                 connection.queue.async { connection.refuse(with: busy) }
             case .admit(let session, let evicted):
                 if let evicted {

@@ -85,6 +85,7 @@ final class HTTPSession: @unchecked Sendable {
     private func cutOff(_ what: String, within seconds: Double) {
         let message = "\(what) not completed within \(seconds.formatted) s"
         log.warning("request-timeout", ["peer": connection.peer.description, "error": message])
+        ServerMetrics.shared.httpRequest(listener: log.component, path: "", status: 408, seconds: 0)
         respond(HTTPResponse.error(408, message), keepAlive: false, includeBody: true)
     }
 
