@@ -158,8 +158,13 @@ http_port=$(free_port tcp); admin_port=$(free_port tcp); port=$(free_port udp)
 dhcp_off=()
 usage=$("$bin/provisiond" --help 2>&1 || true)
 [[ $usage == *--dhcp-mode* ]] && dhcp_off=(--dhcp-mode off)
+# Every benchmark client comes from 127.0.0.1: lift the per-address caps (8 TFTP transfers, 32
+# boot-plane connections by default) that would otherwise refuse most of the $clients at once.
+per_address=()
+[[ $usage == *--tftp-transfers-per-address* ]] &&
+  per_address=(--tftp-transfers-per-address $((clients + 56)) --http-connections-per-address $((clients + 56)))
 log "starting provisiond (TFTP 127.0.0.1:$port, HTTP 127.0.0.1:$http_port${dhcp_off:+, DHCP off})"
-"$bin/provisiond" "${dhcp_off[@]}" --data-dir "$tmp/data" --http-listen "127.0.0.1:$http_port" --admin-listen "127.0.0.1:$admin_port" \
+"$bin/provisiond" "${dhcp_off[@]}" "${per_address[@]}" --data-dir "$tmp/data" --http-listen "127.0.0.1:$http_port" --admin-listen "127.0.0.1:$admin_port" \
   --tftp-listen "127.0.0.1:$port" --tftp-root "$tmp/tftp" --assets-dir "$tmp/assets" --ipxe-dir /usr/lib/ipxe \
   --profiles-dir "$tmp/profiles" --log-level warn 2>"$tmp/provisiond.log" &
 provisiond_pid=$!

@@ -135,7 +135,7 @@ public enum ConfigLoader {
         .count("--admin-connections", "adminConnections", "admin connections", upTo: 1 << 20,
                help: "admin API connections at once (default: its share of the fd limit)") { $0.adminConnections = $1 },
         .count("--admin-connections-per-address", "adminConnectionsPerAddress", "admin connections per address", upTo: 1 << 20,
-               help: "admin API connections from one address (default 128)") { $0.adminConnectionsPerAddress = $1 },
+               help: "admin API connections from one address (default 1024)") { $0.adminConnectionsPerAddress = $1 },
         .count("--tftp-transfers", "tftpTransfers", "TFTP transfers", upTo: 1 << 16,
                help: "TFTP transfers at once (default: its share of the fd limit, at most 1024)") { $0.tftpTransfers = $1 },
         .count("--tftp-transfers-per-address", "tftpTransfersPerAddress", "TFTP transfers per address", upTo: 1 << 16,

@@ -51,9 +51,11 @@ public struct ServerConfig: Sendable, Equatable {
     public var adminConnections: Int?
     public var tftpTransfers: Int?
     /// The same from one source address: iPXE and an installer hold a few connections at once,
-    /// firmware loads one file at a time.
+    /// firmware loads one file at a time. The admin API is behind its token and mostly reached
+    /// from the host itself (provisionctl, Prometheus, scripts all on 127.0.0.1), so by default
+    /// one address may use the whole admin share.
     public var httpConnectionsPerAddress = 32
-    public var adminConnectionsPerAddress = 128
+    public var adminConnectionsPerAddress = 1024
     public var tftpTransfersPerAddress = 8
     /// Executables run on every inventory change (DESIGN.md §9); nil means `<dataDir>/hooks`.
     public var hooksDir: String?

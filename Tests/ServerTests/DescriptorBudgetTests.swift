@@ -38,7 +38,7 @@ import Testing
     @Test func defaults() {
         let config = ServerConfig()
         #expect(config.httpConnections == nil && config.adminConnections == nil && config.tftpTransfers == nil)
-        #expect(config.httpConnectionsPerAddress == 32 && config.adminConnectionsPerAddress == 128 && config.tftpTransfersPerAddress == 8)
+        #expect(config.httpConnectionsPerAddress == 32 && config.adminConnectionsPerAddress == 1024 && config.tftpTransfersPerAddress == 8)
         #expect(config.requestHeadTimeout == 10 && config.requestBodyTimeout == 60)
     }
 
