@@ -23,7 +23,9 @@ final class ConnectionFlood: @unchecked Sendable {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         for index in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            // Close-on-exec: the programs other tests start meanwhile (provisiond among them) must
+            // not inherit 5,000 sockets, keep them open and spend their own descriptors on them.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw TestFailure("socket failed after \(index) connections: errno \(errno)") }
             sockets.append(fd)
             guard bindIPv4(fd, sources[index % sources.count]) else { throw TestFailure("bind failed: errno \(errno)") }

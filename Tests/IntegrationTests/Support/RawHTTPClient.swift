@@ -15,7 +15,7 @@ final class RawHTTPClient: @unchecked Sendable {
 
     /// `source`: a loopback address of 127/8 to connect from (any of them is this host's).
     init(port: UInt16, timeoutSeconds: Int = 10, source: String? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         // Bounds connect(2) too: a listener whose accept queue is full would leave it hanging.

@@ -9,7 +9,8 @@ final class RawUDPClient: @unchecked Sendable {
     /// `source`: a loopback address of 127/8 to send from; `timeoutSeconds`: how long `receive`
     /// waits.
     init(source: String? = nil, timeoutSeconds: Int = 5) throws {
-        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        // Close-on-exec, so programs other tests start do not inherit it.
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
