@@ -54,6 +54,27 @@ import Testing
                 "the flood was turned away and the fresh client took one of its places: \(refusals)")
     }
 
+    @Test("over its address's cap a client gets 503 with Retry-After; another address is served")
+    func perAddressCapAnswers503() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--http-connections-per-address", "2"])
+        let held = try (0..<2).map { _ in try RawHTTPClient(port: server.httpPort, source: "127.0.0.3") }
+        // The held ones are in once they are answered.
+        for client in held {
+            try client.send("GET /boot.ipxe?mac=52:54:00:00:00:03 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse()?.status == 200)
+        }
+        let refused = try RawHTTPClient(port: server.httpPort, source: "127.0.0.3")
+        try refused.send("GET /boot.ipxe?mac=52:54:00:00:00:03 HTTP/1.1\r\nHost: x\r\n\r\n")
+        let busy = try #require(try refused.readResponse())
+        #expect(busy.status == 503 && busy.head.contains("Retry-After: 2"), "\(busy.head)")
+        #expect(try refused.isClosedByServer())
+        #expect(try Self.answer(port: server.httpPort, path: "/boot.ipxe?mac=52:54:00:00:00:04", from: "127.0.0.4", within: 10).status == 200)
+        #expect(server.stop() == 0)
+        #expect(server.log.contains("connections-refused listener=http over_address=1"), "\(server.log)")
+    }
+
     @Test("descriptors run out anyway (budget set above the limit): pending connections are closed at once, not left queued")
     func outOfDescriptorsShedsPendingConnections() throws {
         let dir = try TemporaryDirectory()
