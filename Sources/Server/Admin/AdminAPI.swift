@@ -85,6 +85,8 @@ struct AdminAPI: Sendable {
         case (4, _, _): return methodNotAllowed(["GET", "PATCH", "DELETE"])
         case (5, "GET", "events"): return try machineEvents(mac)
         case (5, _, "events"): return methodNotAllowed(["GET"])
+        case (5, "GET", "facts"): return try machineFacts(mac)
+        case (5, _, "facts"): return methodNotAllowed(["GET"])
         case (5, "POST", "adopt"): return try adopt(mac, request)
         case (5, "POST", "reimage"): return try operate(.reimage, mac, request)
         case (5, "POST", "retire"): return try operate(.retire, mac, request)
@@ -128,8 +130,18 @@ struct AdminAPI: Sendable {
         guard let machine = try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) else {
             throw APIError(InventoryError.notFound(mac))
         }
-        let sighting = try inventoryCall { () throws(InventoryError) in try inventory.sighting(machine.mac) }
-        return .json(200, MachineJSON.machine(machine, sighting: sighting))
+        let (sighting, facts) = try inventoryCall { () throws(InventoryError) in
+            (try inventory.sighting(machine.mac), try inventory.facts(of: machine.mac))
+        }
+        return .json(200, MachineJSON.machine(machine, sighting: sighting, facts: .some(facts)))
+    }
+
+    /// The hardware facts the deploy environment reported last (404 until it has).
+    private func machineFacts(_ mac: MACAddress) throws(APIError) -> HTTPResponse {
+        guard let facts = try inventoryCall({ () throws(InventoryError) in try inventory.facts(of: mac) }) else {
+            throw APIError(404, "no hardware facts for \(mac): the machine has not been commissioned")
+        }
+        return .json(200, MachineJSON.facts(facts))
     }
 
     private func updateMachine(_ mac: MACAddress, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {

@@ -32,6 +32,7 @@ struct BootPlane: Sendable {
         if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
+        if path.hasPrefix("/deploy/") { return DeployEndpoint(inventory: inventory, log: log).handle(request, path: String(path.dropFirst("/deploy/".count))) }
         if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, context, path: String(path.dropFirst("/cloud-init/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
         // For firmware that cannot send a query: /boot/MAC.ipxe.
@@ -111,7 +112,8 @@ struct BootPlane: Sendable {
         switch (planned.decision, planned.machine, planned.profile) {
         case (.install, let machine?, let profile?):
             let cluster = (try? inventory.cluster(of: machine)) ?? nil
-            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, serverURL: server)
+            let facts = (try? inventory.facts(of: machine.mac))??.facts
+            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, facts: facts, serverURL: server)
             return IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
         case (.hold(let reason), _, _): return IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
         case (.localDisk(let reason), _, _): return IPXEScript.localDisk(mac: mac, reason: reason)
