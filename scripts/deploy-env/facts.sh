@@ -58,12 +58,18 @@ facts_system() {
 # SecureBoot (UEFI 2.x §3.3: 4 bytes of attributes, then one byte, 1 = enabled).
 facts_firmware() {
     if [ -d "$FACTS_SYS/firmware/efi" ]; then
+        # Unknown unless efivars can be read; readable without a SecureBoot variable, the
+        # firmware has no Secure Boot (OVMF's plain build): off.
         state=null
-        for variable in "$FACTS_SYS"/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c; do
-            [ -r "$variable" ] || continue
-            byte=$(od -An -t u1 -j 4 -N 1 "$variable" 2>/dev/null | tr -d ' ')
-            state=$(json_bool "$byte")
-        done
+        efivars="$FACTS_SYS/firmware/efi/efivars"
+        variable="$efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        if [ -r "$variable" ]; then
+            # Read whole: efivarfs files do not seek.
+            set -- $(cat "$variable" 2>/dev/null | od -An -t u1)
+            state=$(json_bool "${5:-}")
+        elif [ -n "$(ls "$efivars" 2>/dev/null)" ]; then
+            state=false
+        fi
         printf '{"mode":"uefi","secure_boot":%s}' "$state"
     else
         printf '{"mode":"bios","secure_boot":null}'
