@@ -75,10 +75,10 @@ enum Render {
     static func profiles(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
         let profiles = try expect(value)["profiles"]?.arrayValue ?? []
         if json { return JSONValue.array(profiles).encoded(pretty: true) + "\n" }
-        var table = TextTable(["NAME", "KERNEL", "USER-DATA", "DESCRIPTION"])
+        var table = TextTable(["NAME", "KERNEL", "BUILD", "USER-DATA", "DESCRIPTION"])
         for profile in profiles {
             let description = profile["description"]?.stringValue ?? ""
-            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["userData"]),
+            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["kernelVersion"]), display(profile["userData"]),
                        description.count > 60 ? String(description.prefix(57)) + "..." : description])
         }
         return table.render()

@@ -11,9 +11,10 @@ import Wire
 @Suite(.timeLimit(.minutes(3))) struct CommissioningCurlTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    private func server(_ dir: TemporaryDirectory) throws -> ServerProcess {
+    private func server(_ dir: TemporaryDirectory, metadataTrust: String = "mac") throws -> ServerProcess {
         try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--profiles-dir", Self.repository.path + "/profiles",
-                                                                        "--cloud-init-dir", Self.repository.path + "/cloud-init"])
+                                                                        "--cloud-init-dir", Self.repository.path + "/cloud-init"],
+                          metadataTrust: metadataTrust)
     }
 
     /// Registers `mac` and returns its install token.
@@ -105,5 +106,21 @@ import Wire
         #expect(apiStatus == 404 && apiBody.contains("has not been commissioned"), "\(apiBody)")
         let shown = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)
         #expect(shown["facts"] == .null && shown["state"] == .string("registered"))
+    }
+
+    /// Under address trust (the default), facts count only from one of the machine's addresses,
+    /// token or not (DESIGN.md §11): the test's own address is none of them.
+    @Test func factsFromAnotherAddressAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try server(dir, metadataTrust: "address")
+        let mac = "52:54:00:00:70:03"
+        #expect(try server.ctl(["register", mac, "--hostname", "facts3", "--profile", "local-disk", "--ip", "10.0.0.9"]).status == 0)
+        let inventory = try Inventory(path: server.dataDir + "/provision.db")
+        let token = try #require(try inventory.machine(try MACAddress(mac))).installToken
+        let (status, body) = try post(server, "/deploy/\(mac)/facts?token=\(token)", try hostFacts())
+        #expect(status == 403 && body.contains("facts of \(mac) refused: request from 127.0.0.1, which is not this machine's address"), "\(body)")
+        #expect(try events(server, mac).map { $0["event"]?.stringValue ?? "" } == ["register", "facts-refused"])
+        #expect(try inventory.facts(of: try MACAddress(mac)) == nil)
     }
 }

@@ -7,10 +7,13 @@ import Wire
 /// The deploy environment on real (virtual) hardware, nothing simulated (DESIGN.md §13): two
 /// QEMU machines (TCG) power on side by side, each in a network namespace with a release
 /// `provisiond` (DHCP full mode, TFTP, HTTP) — SeaBIOS with a blank virtio disk and a blank AHCI
-/// SATA disk, OVMF with a blank NVMe disk — and take the shipped `commission` profile: DHCP →
+/// SATA disk, OVMF with a blank NVMe disk — and boot the shipped `commission` profile: DHCP →
 /// iPXE → the environment built by `scripts/build-deploy-env` → its facts posted with the
-/// install token → power off. One boot each checks the kernel, the recipe's modules (disk and
-/// NIC drivers), the facts script on real device trees, the report and what provisiond keeps.
+/// install token → power off. The BIOS machine is registered with that profile; the UEFI one is
+/// unknown, and its server holds discovered machines with `--commission-profile commission`
+/// (commission-only: it stays `discovered`, and then waits in iPXE). One boot each checks the
+/// kernel, the recipe's modules (disk and NIC drivers), the facts script on real device trees,
+/// the report and what provisiond keeps.
 @Suite(.serialized, .timeLimit(.minutes(12))) struct DeployEnvironmentBootTests {
     /// A bound, not an expectation: one boot takes about 45 s alone here; two at once under
     /// TCG on a loaded 2-core machine are slower.
@@ -40,10 +43,12 @@ import Wire
             ("virtio-blk-pci", "DEPLOYVIRT", 2048), ("ide-hd,bus=sata.0", "DEPLOYSATA", 1024),
         ], controllers: ["-device", "ahci,id=sata"])
         let uefi = try machine(labs[1], dir, name: "uefi", firmware: .uefi, mac: "52:54:00:de:e0:02", disks: [("nvme", "DEPLOYNVME", 1024)])
-        for (machine, server) in zip([bios, uefi], servers) {
-            let register = try server.ctl(["register", machine.vm.mac, "--hostname", "deploy-\(machine.name)", "--profile", "commission"])
-            try #require(register.status == 0, "provisionctl register failed: \(register.stderr)")
-        }
+        // The profile listing names the environment's build.
+        let profiles = try JSONParser.parse(try servers[0].ctl(["profiles", "--json"]).stdout).arrayValue ?? []
+        #expect(profiles.first { $0["name"] == .string("commission") }?["kernelVersion"] == .string(version), "\(profiles)")
+        #expect(profiles.first { $0["name"] == .string("debian-12") }?["kernelVersion"] == .null)
+        let register = try servers[0].ctl(["register", bios.vm.mac, "--hostname", "deploy-bios", "--profile", "commission"])
+        try #require(register.status == 0, "provisionctl register failed: \(register.stderr)")
 
         let started = Date()
         let boots = try [bios, uefi].map { try $0.vm.boot() }
@@ -70,6 +75,7 @@ import Wire
             }
             print("DeployEnvironmentBootTests: \(machine.name) powered on to facts reported and off in \(String(format: "%.1f", seconds[machine.name]!)) s")
             try check(machine, serial: serial, server: server, version: version)
+            try checkLifecycle(machine, server: server, registered: machine.name == "bios")
             let log = server.log
             #expect(log.contains("method=GET path=/assets/deploy-env/vmlinuz status=200")
                     && log.contains("method=GET path=/assets/deploy-env/initrd.img status=200"), "\(Self.tail(log, 30))")
@@ -126,6 +132,22 @@ import Wire
         #expect(events.contains { $0["event"] == .string("commissioned") }, "\(events)")
     }
 
+    /// The registered machine moved to `booting` like any install; the discovered one stays
+    /// `discovered`, and now that it has reported, waits in iPXE for the operator.
+    private func checkLifecycle(_ machine: Machine, server: ServerProcess, registered: Bool) throws {
+        let mac = machine.vm.mac
+        let events = try JSONParser.parse(try server.ctl(["events", mac, "--json"]).stdout).arrayValue ?? []
+        let names = events.map { $0["event"]?.stringValue ?? "?" }
+        let state = try JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout)["state"]
+        if registered {
+            #expect(names == ["register", "boot-install", "commissioned"] && state == .string("booting"), "\(events)")
+            return
+        }
+        #expect(names == ["discover", "commissioned"] && state == .string("discovered"), "\(events)")
+        let script = try server.ctl(["render", mac, "ipxe"]).stdout
+        #expect(script.contains("waiting for an operator to adopt it") && script.contains("sleep "), "\(script)")
+    }
+
     // MARK: - Setup
 
     private func machine(_ lab: NetworkBootLab, _ dir: TemporaryDirectory, name: String, firmware: NetworkBootVM.Firmware, mac: String,
@@ -155,11 +177,11 @@ import Wire
                "leaseSeconds": 600}]}}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         return try ServerProcess(dataDir: dir.path + "/\(name)", extraArguments: [
-            "--config", config, "--dhcp-mode", "full", "--interface", lab.tap,
+            "--config", config, "--dhcp-mode", "full", "--interface", lab.tap, "--discovery", "hold", "--commission-profile", "commission",
             "--http-listen", "0.0.0.0:8080", "--tftp-listen", "0.0.0.0:69",
             "--profiles-dir", Self.repository.path + "/profiles", "--cloud-init-dir", Self.repository.path + "/cloud-init",
             "--assets-dir", assets,
-        ], namespace: lab.namespace)
+        ], namespace: lab.namespace, metadataTrust: "address")
     }
 
     private static func tail(_ text: String, _ count: Int) -> String {

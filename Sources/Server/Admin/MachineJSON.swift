@@ -46,11 +46,13 @@ enum MachineJSON {
         ])
     }
 
-    static func profile(_ profile: Profile) -> JSONValue {
+    /// `kernelVersion`: the build of the profile's kernel asset (AssetBuildVersion), when known.
+    static func profile(_ profile: Profile, kernelVersion: String? = nil) -> JSONValue {
         .object([
             ("name", .string(profile.name)),
             ("description", .string(profile.description)),
             ("kernel", optional(profile.kernel)),
+            ("kernelVersion", optional(kernelVersion)),
             ("initrd", .array(profile.initrds.map(JSONValue.string))),
             ("cmdline", .string(profile.cmdline)),
             ("userData", optional(profile.userData)),

@@ -1,5 +1,6 @@
 import Boot
 import Inventory
+import Net
 import Wire
 
 /// The boot plane that machines on the provisioning network talk to, unauthenticated: iPXE
@@ -11,12 +12,15 @@ struct BootPlane: Sendable {
     /// The iPXE binaries over HTTP, for UEFI HTTP boot (DHCP hands out `/ipxe/ipxe.efi`).
     let ipxe: AssetResponder
     let discovery: DiscoveryPolicy
+    /// The profile held, discovered machines boot until they have reported their facts.
+    let commissionProfile: String?
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
     let cloudInit: CloudInitEndpoint
     let discoveries: DiscoveryRecorder
     /// What each machine last asked for, for a timed-out install's event.
     let lastSeen: BootPlaneLastSeen
+    let origin: OriginGuard
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
@@ -32,7 +36,9 @@ struct BootPlane: Sendable {
         if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
-        if path.hasPrefix("/deploy/") { return DeployEndpoint(inventory: inventory, log: log).handle(request, path: String(path.dropFirst("/deploy/".count))) }
+        if path.hasPrefix("/deploy/") {
+            return DeployEndpoint(inventory: inventory, origin: origin, log: log).handle(request, context, path: String(path.dropFirst("/deploy/".count)))
+        }
         if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, context, path: String(path.dropFirst("/cloud-init/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
         // For firmware that cannot send a query: /boot/MAC.ipxe.
@@ -49,7 +55,9 @@ struct BootPlane: Sendable {
         do { mac = try MACAddress(macText) } catch { return .error(400, error.description) }
         var response: HTTPResponse
         do {
-            response = script(try bootDecision(mac), mac: mac, server: context.serverURL(override: serverURL))
+            // A HEAD learns what a GET would get, and changes nothing (no discovery, no booting).
+            let planned = request.method == "HEAD" ? plan(try inventory.machine(mac)) : try bootDecision(mac, from: context.peer)
+            response = script(planned, mac: mac, server: context.serverURL(override: serverURL))
         } catch {
             log.error("boot-script-failed", ["mac": mac.description, "error": error.description])
             response = .error(500, error.description)
@@ -62,6 +70,11 @@ struct BootPlane: Sendable {
     func plan(_ machine: Machine?) -> BootPlan {
         let state = machine.flatMap { $0.state == .discovered ? nil : $0.state }
         let decision = BootPolicy.decide(state: state, discovery: discovery)
+        if let machine, let commissioning = commissionProfile.flatMap(profiles.profile),
+           BootPolicy.commissions(decision: decision, discovered: machine.state == .discovered,
+                                  hasFacts: (try? inventory.facts(of: machine.mac)) != .some(nil)) {
+            return BootPlan(machine: machine, decision: decision, profile: commissioning)
+        }
         guard case .install = decision, let machine else { return BootPlan(machine: machine, decision: decision) }
         let profileName = machine.profile ?? ""
         guard let profile = profiles.profile(profileName) else {
@@ -82,14 +95,20 @@ struct BootPlane: Sendable {
     }
 
     /// Decides, records what the decision implies (a discovery, a refusal, the move to booting),
-    /// and returns what to render.
-    private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> BootPlan {
+    /// and returns what to render. The script holds no secret, so it is served to anyone; but only
+    /// a request from one of the machine's addresses starts its install (OriginGuard): a stranger
+    /// asking for a registered machine's script must not set its install clock running.
+    private func bootDecision(_ mac: MACAddress, from peer: SocketAddress) throws(InventoryError) -> BootPlan {
         var planned = plan(try discoveries.scriptRequested(by: mac))
         if let refusal = planned.refusal {
             try inventory.record("boot-refused", for: mac, source: "http", detail: refusal)
             log.warning("boot-refused", ["mac": mac.description, "reason": refusal])
         }
-        if case .install(let event?) = planned.decision, let profile = planned.profile {
+        if case .install(let event?) = planned.decision, let profile = planned.profile, let machine = planned.machine {
+            if case .refused(let reason) = try origin.verdict(machine, from: peer) {
+                try origin.recordRefusal(mac, what: "boot-install", reason: reason)
+                return planned
+            }
             let current = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
             log.info("transition", ["mac": mac.description, "event": event.rawValue, "to": current.state.rawValue])
             planned.machine = current
@@ -110,7 +129,8 @@ struct BootPlane: Sendable {
 
     private func scriptText(_ planned: BootPlan, mac: MACAddress, server: String) throws(TemplateError) -> String {
         switch (planned.decision, planned.machine, planned.profile) {
-        case (.install, let machine?, let profile?):
+        // An install, or (held) the commissioning profile: no lifecycle event either way here.
+        case (.install, let machine?, let profile?), (.hold, let machine?, let profile?):
             let cluster = (try? inventory.cluster(of: machine)) ?? nil
             let facts = (try? inventory.facts(of: machine.mac))??.facts
             let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, facts: facts, serverURL: server)

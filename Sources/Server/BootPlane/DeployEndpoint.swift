@@ -2,14 +2,16 @@ import Boot
 import Inventory
 import Wire
 
-/// The deploy environment's routes, `/deploy/MAC/...` (DESIGN.md §13): `POST facts` with the
-/// machine's install token (`?token=`) stores the hardware it found. The document is decoded
-/// strictly before anything is stored; a refusal is answered and recorded with its reason.
+/// The deploy environment's routes, `/deploy/MAC/...` (DESIGN.md §13): `POST facts` from one of
+/// the machine's addresses (OriginGuard, §11) with its install token (`?token=`) stores the
+/// hardware it found. The document is decoded strictly before anything is stored; a refusal is
+/// answered and recorded with its reason.
 struct DeployEndpoint: Sendable {
     let inventory: Inventory
+    let origin: OriginGuard
     let log: Logger
 
-    func handle(_ request: HTTPRequest, path: String) -> HTTPResponse {
+    func handle(_ request: HTTPRequest, _ context: RequestContext, path: String) -> HTTPResponse {
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 2 else { return .error(404, "expected /deploy/MAC/facts") }
         let mac: MACAddress
@@ -18,7 +20,12 @@ struct DeployEndpoint: Sendable {
         do {
             guard let machine = try inventory.machine(mac) else { return .error(404, "no machine with MAC \(mac)") }
             switch (request.method, parts[1]) {
-            case ("POST", "facts"): response = try facts(machine, request)
+            case ("POST", "facts"):
+                if let refusal = try origin.refusal(machine, from: context.peer, what: "facts") {
+                    response = refusal
+                } else {
+                    response = try facts(machine, request)
+                }
             case (_, "facts"): response = .error(405, "facts are reported with POST")
             default: response = .error(404, "no such deploy resource: \(parts[1])")
             }
