@@ -80,6 +80,7 @@ public final class Provisiond: @unchecked Sendable {
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
         admin.doctor = doctor
+        admin.images = try ImageStore(directory: config.dataDir + "/images", log: log.named("images"))
         var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         if let listen = config.metricsListen {
             servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))

@@ -17,6 +17,8 @@ struct AdminAPI: Sendable {
     var background: BackgroundWork?
     /// `/api/v1/doctor`.
     var doctor: ServerDoctor?
+    /// `/api/v1/images`.
+    var images: ImageStore?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -68,6 +70,9 @@ struct AdminAPI: Sendable {
         if parts.count == 3, parts[2] == "doctor", let doctor {
             guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
             return try Self.doctor(doctor, request)
+        }
+        if parts.count >= 3, parts[2] == "images", let images {
+            return try ImageAPI(store: images).route(Array(parts.dropFirst(3)), request)
         }
         if parts.count >= 3, parts[2] == "clusters" {
             return try ClusterAPI(inventory: inventory).route(Array(parts.dropFirst(3)), request)
