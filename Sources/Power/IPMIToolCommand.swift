@@ -1,3 +1,5 @@
+import Foundation
+
 /// The argument lists provisiond gives `ipmitool` (Debian's ipmitool 1.8.19) and the reading of
 /// what it prints. The password is always a file (`-f`): `-P` would put it in the process list
 /// and `-E` in the environment of every child.
@@ -25,11 +27,12 @@ public struct IPMIToolCommand: Equatable, Sendable {
         self.uefi = uefi
     }
 
-    /// The connection part: IPMI v2.0 over LAN (`lanplus`), one retry and a short per-try
-    /// timeout so an unreachable BMC fails in seconds (ipmitool's defaults: 4 retries of 1+ s,
-    /// doubling).
+    /// The connection part: IPMI v2.0 over LAN (`lanplus`), two retries and a short per-try
+    /// timeout so an unreachable BMC fails in about 10 s (ipmitool's defaults take a minute);
+    /// `-v` because only then does ipmitool say why a session failed (`RAKP 2 HMAC is invalid`
+    /// for a wrong password, `Get Auth Capabilities error` for no answer).
     var connection: [String] {
-        var arguments = ["-I", "lanplus", "-H", host, "-p", String(port), "-U", user, "-f", passwordFile, "-R", "2", "-N", "2"]
+        var arguments = ["-v", "-I", "lanplus", "-H", host, "-p", String(port), "-U", user, "-f", passwordFile, "-R", "2", "-N", "2"]
         if let cipherSuite { arguments += ["-C", String(cipherSuite)] }
         return arguments
     }
@@ -57,19 +60,38 @@ public struct IPMIToolCommand: Equatable, Sendable {
         throw .malformed("ipmitool printed no power status: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 
-    /// ipmitool's failure, from its exit status and stderr: a session that cannot be opened is
-    /// unreachable or a refused login (RAKP: "unauthorized name" / "insufficient resources"),
-    /// anything else is what the BMC said.
-    public static func failure(exitStatus: Int32, stderr: String) -> PowerError {
-        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// Lines `-v` adds on every run, which say nothing about a failure. ipmitool 1.8.19 probes
+    /// for PICMG and VSO extensions when a session opens; a BMC without them answers "Invalid
+    /// command", which it prints on the next line.
+    static let chatter = ["Loading IANA PEN Registry", "Using best available cipher suite", "Discovered IPMB"]
+    static let probes = ["Running Get PICMG", "Running Get VSO"]
+
+    static func meaningfulLines(_ output: String) -> [String] {
+        var lines: [String] = []
+        var afterProbe = false
+        for raw in output.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces).drop { $0 == ">" }.trimmingCharacters(in: .whitespaces)
+            defer { afterProbe = probes.contains { line.hasPrefix($0) } }
+            if line.isEmpty || chatter.contains(where: line.hasPrefix) || probes.contains(where: line.hasPrefix) { continue }
+            if afterProbe && line.hasPrefix("Invalid completion code received") { continue }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// ipmitool's failure from its exit status and output (with `-v`): a RAKP refusal is a wrong
+    /// user or password (IPMI v2.0 §13.31: the BMC's RAKP 2 HMAC is keyed by the password, or it
+    /// answers "unauthorized name"); no answer to the first request is an unreachable BMC;
+    /// anything else is what the BMC said (e.g. "Command not supported in present state").
+    public static func failure(exitStatus: Int32, output: String) -> PowerError {
+        let lines = meaningfulLines(output)
         let message = lines.isEmpty ? "ipmitool exited with status \(exitStatus)" : lines.joined(separator: " | ")
         let lower = message.lowercased()
-        if lower.contains("unauthorized") || lower.contains("rakp") || lower.contains("password") {
-            return .bmc(status: nil, message: message)
+        if lower.contains("rakp 2 hmac is invalid") || lower.contains("unauthorized name") {
+            return .bmc(status: nil, message: "login refused (wrong user or password): \(message)")
         }
-        if lower.contains("unable to establish") || lower.contains("no response") || lower.contains("timeout")
-            || lower.contains("address lookup") {
-            return .unreachable(message)
+        if lower.contains("get auth capabilities error") || lower.contains("get channel authentication capabilities") {
+            return .unreachable("no answer from the BMC: \(message)")
         }
         return .bmc(status: nil, message: message)
     }
