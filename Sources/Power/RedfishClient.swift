@@ -39,29 +39,33 @@ public final class RedfishClient: PowerDriver, @unchecked Sendable {
     }
 
     public func state() throws(PowerError) -> PowerState {
-        try system().1.powerState
+        try system().system.powerState
     }
 
     public func perform(_ step: PowerStep) throws(PowerError) {
-        let (path, system) = try system()
+        let (path, system, etag) = try system()
         switch step {
         case .bootFromNetworkOnce:
             if let targets = system.allowedBootTargets, !targets.contains("Pxe") {
                 throw .unsupported("the BMC's boot override targets are \(targets.joined(separator: ", ")): no Pxe")
             }
-            try expectSuccess(try send("PATCH", path, RedfishRequests.bootFromNetworkOnce(mode: system.bootOverrideMode)))
+            // Some BMCs (iLO 5, iDRAC) answer 428 to a PATCH without the resource's ETag
+            // (DSP0266 §8.9: If-Match); it is sent whenever the GET carried one.
+            try expectSuccess(try send("PATCH", path, RedfishRequests.bootFromNetworkOnce(mode: system.bootOverrideMode),
+                                       extraHeaders: etag.map { [("If-Match", $0)] } ?? []))
         case .on, .off, .cycle:
             let type = try RedfishRequests.resetType(for: step, allowed: system.allowedResetTypes)
             try expectSuccess(try send("POST", system.resetTarget, RedfishRequests.reset(type)))
         }
     }
 
-    /// The ComputerSystem's path and contents; without a configured path, the service's only
-    /// member of `/redfish/v1/Systems`.
-    func system() throws(PowerError) -> (String, RedfishSystem) {
+    /// The ComputerSystem's path, contents and ETag; without a configured path, the service's
+    /// only member of `/redfish/v1/Systems`.
+    func system() throws(PowerError) -> (path: String, system: RedfishSystem, etag: String?) {
         let path: String
         if let configured = endpoint.systemPath { path = configured } else { path = try onlySystemPath() }
-        return (path, try RedfishSystem(try json(try expectSuccess(try send("GET", path)))))
+        let reply = try expectSuccess(try send("GET", path))
+        return (path, try RedfishSystem(try json(reply)), reply.headers["etag"])
     }
 
     func onlySystemPath() throws(PowerError) -> String {
@@ -75,8 +79,8 @@ public final class RedfishClient: PowerDriver, @unchecked Sendable {
         return only
     }
 
-    func send(_ method: String, _ path: String, _ body: JSONValue? = nil) throws(PowerError) -> HTTPReply {
-        var headers = [("Authorization", endpoint.authorization), ("Accept", "application/json"), ("OData-Version", "4.0")]
+    func send(_ method: String, _ path: String, _ body: JSONValue? = nil, extraHeaders: [(String, String)] = []) throws(PowerError) -> HTTPReply {
+        var headers = [("Authorization", endpoint.authorization), ("Accept", "application/json"), ("OData-Version", "4.0")] + extraHeaders
         if body != nil { headers.append(("Content-Type", "application/json")) }
         let url = path.hasPrefix("https://") ? path : endpoint.base + path
         do {

@@ -44,6 +44,16 @@ import Wire
         #expect(patch.body == #"{"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once","BootSourceOverrideMode":"UEFI"}}"#)
     }
 
+    @Test func thePatchCarriesTheSystemsETag() throws {
+        let tagged = HTTPReply(status: 200, reason: "OK", body: Self.system.body, headers: ["etag": "W/\"1700000000\""])
+        let (client, transport) = client([Self.systems, tagged, Self.reply(204)])
+        try client.perform(.bootFromNetworkOnce)
+        #expect(transport.sent.last?.headers.contains { $0 == ("If-Match", "W/\"1700000000\"") } == true)
+        let (untagged, plain) = self.client([Self.systems, Self.system, Self.reply(204)])
+        try untagged.perform(.bootFromNetworkOnce)
+        #expect(plain.sent.last?.headers.contains { $0.0 == "If-Match" } == false)
+    }
+
     @Test func acceptedIsFollowedThroughTheTaskMonitor() throws {
         let (client, transport) = client([
             Self.systems, Self.system,
