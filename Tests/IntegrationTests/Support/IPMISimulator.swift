@@ -20,11 +20,7 @@ final class IPMISimulator: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, Self.user, Self.password]
         process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardOutput = output.pipe
-        process.standardError = output.pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.runWithSignalsUnblocked()
-        output.startReading()
+        try output.start(process)
         try poll("the IPMI simulator to listen", every: 0.05) {
             guard process.isRunning else { throw TestFailure("ipmi_bmc.py exited: \(output.text)") }
             guard let line = output.text.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) else { return false }

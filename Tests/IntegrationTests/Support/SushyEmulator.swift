@@ -46,11 +46,7 @@ final class SushyEmulator: @unchecked Sendable {
         process.arguments = ["--config", config, "--fake", "--interface", "127.0.0.1", "--port", String(port),
                              "--ssl-certificate", pki.certFile, "--ssl-key", pki.keyFile]
         process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardOutput = output.pipe
-        process.standardError = output.pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.runWithSignalsUnblocked()
-        output.startReading()
+        try output.start(process)
         // /redfish/v1 answers without credentials (the middleware's excluded paths).
         try poll("sushy-emulator to answer on \(url)", seconds: 60, every: 0.1) {
             guard process.isRunning else { throw TestFailure("sushy-emulator exited: \(output.text)") }
