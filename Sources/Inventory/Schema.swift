@@ -127,8 +127,18 @@ public enum Schema {
                 UNIQUE (endpoint, vmid)
             ) STRICT;
             """),
+        Migration(version: 5, name: "hardware facts", sql: """
+            -- What the deploy environment reported (DESIGN.md §13): the latest document per machine,
+            -- as HardwareFacts.json encodes it (decoded and checked before it is stored).
+            CREATE TABLE machine_facts (
+                mac TEXT PRIMARY KEY REFERENCES machines(mac) ON DELETE CASCADE,
+                facts TEXT NOT NULL,             -- JSON, format version 1
+                environment TEXT,                -- the deploy environment's version
+                reported_at TEXT NOT NULL
+            ) STRICT;
+            """),
         // Renumber freely when merging: nothing refers to this version but its place in the list.
-        Migration(version: 5, name: "power settings", sql: """
+        Migration(version: 6, name: "power settings", sql: """
             -- How provisiond switches a machine's power (DESIGN.md §14). The password is readable by
             -- provisiond alone: the database file is 0600 and the API answers has_password only.
             CREATE TABLE machine_power (

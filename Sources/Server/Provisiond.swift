@@ -47,6 +47,9 @@ public final class Provisiond: @unchecked Sendable {
         let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
         log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        if let name = config.commissionProfile, profiles.profile(name)?.profile.kernel == nil {
+            throw StartupError("commission profile \"\(name)\" is not a profile with a kernel in \(config.profilesDir)")
+        }
         let lastSeen = BootPlaneLastSeen()
         installTimeouts = InstallTimeoutSweeper(inventory: inventory, profiles: profiles, globalLimit: config.installTimeout, lastSeen: lastSeen,
                                                 log: log.named("install-timeout"))
@@ -60,7 +63,7 @@ public final class Provisiond: @unchecked Sendable {
         }
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
-                             discovery: config.discovery, serverURL: config.serverURL,
+                             discovery: config.discovery, commissionProfile: config.commissionProfile, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           origin: origin, log: log.named("cloud-init")),
                              discoveries: discoveries, lastSeen: lastSeen, origin: origin, log: log.named("boot"))
@@ -77,6 +80,7 @@ public final class Provisiond: @unchecked Sendable {
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
         admin.doctor = doctor
+        admin.images = try ImageStore(directory: config.dataDir + "/images", log: log.named("images"))
         var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         if let listen = config.metricsListen {
             servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))
