@@ -17,6 +17,7 @@ public final class Provisiond: @unchecked Sendable {
     private let dhcp: DHCPService?
     private let deployer: KubesprayDeployer
     private let installTimeouts: InstallTimeoutSweeper
+    private let watchdog: SystemdWatchdog
     private let log: Logger
 
     public init(config: ServerConfig) throws(StartupError) {
@@ -43,9 +44,18 @@ public final class Provisiond: @unchecked Sendable {
             hooks.fire(change.event, change.machine)
             deployer.changed(change)
         }
-        let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
-        log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
+        let profiles = try ProfileCatalog.load(directories: config.resolvedProfilesDirs, cloudInitDirectories: config.resolvedCloudInitDirs,
+                                               requireDirectories: config.profilesDirs != nil)
+        let profileDirs = config.resolvedProfilesDirs.joined(separator: ":")
+        if profiles.profiles.isEmpty {
+            // Every registered machine would be refused its install: say so where the operator looks first.
+            log.warning("no-profiles", ["dir": profileDirs, "detail": "no profile found: every machine will be refused; pass --profiles-dir"])
+        }
+        log.info("profiles", ["dir": profileDirs, "count": String(profiles.profiles.count),
                               "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        let schedule = WatchdogSchedule.from(environment: ProcessInfo.processInfo.environment, pid: getpid())
+        let health = ServiceHealth(inventory: inventory, maxAge: schedule.maxAge)
+        watchdog = SystemdWatchdog(health: health, schedule: schedule, log: log.named("watchdog"))
         let lastSeen = BootPlaneLastSeen()
         installTimeouts = InstallTimeoutSweeper(inventory: inventory, profiles: profiles, globalLimit: config.installTimeout, lastSeen: lastSeen,
                                                 log: log.named("install-timeout"))
@@ -55,14 +65,14 @@ public final class Provisiond: @unchecked Sendable {
                              discovery: config.discovery, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           log: log.named("cloud-init")),
-                             discoveries: discoveries, lastSeen: lastSeen, log: log.named("boot"))
+                             discoveries: discoveries, lastSeen: lastSeen, health: health, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
         let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
-                             background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
+                             background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending), health: health)
         servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         tftp = try Self.tftpService(config, log.named("tftp"))
         if let mode = config.dhcp.mode {
@@ -74,6 +84,8 @@ public final class Provisiond: @unchecked Sendable {
         } else {
             dhcp = nil
         }
+        for server in servers { health.monitor(server.heartbeat, probe: server.probe) }
+        for heartbeat in [tftp?.heartbeat, dhcp?.heartbeat].compactMap({ $0 }) { health.monitor(heartbeat) }
     }
 
     /// How machines would reach an HTTP address: itself, or for a wildcard listener this host's
@@ -128,8 +140,15 @@ public final class Provisiond: @unchecked Sendable {
         }
         deployer.refreshAll()
         installTimeouts.start()
+        watchdog.start()
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         SystemdNotifier.notify("READY=1")
+    }
+
+    /// Test-only: blocks the DHCP loop for good (see main.swift).
+    public func stallForTesting() {
+        guard let dhcp else { return log.warning("stall-for-testing-ignored", ["reason": "DHCP is off"]) }
+        dhcp.stallForTesting()
     }
 
     /// Shuts every plane down after `signal`; the caller exits afterwards.
@@ -140,6 +159,7 @@ public final class Provisiond: @unchecked Sendable {
         tftp?.stop()
         dhcp?.stop()
         installTimeouts.stop()
+        watchdog.stop()
         do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
         log.info("stopped")
     }

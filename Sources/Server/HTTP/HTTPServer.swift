@@ -40,11 +40,14 @@ public final class HTTPServer: @unchecked Sendable {
     public let name: String
     private let listener: TCPListener
     private let registry = ConnectionRegistry()
+    /// Beats when the accept queue runs a `probe`.
+    public let heartbeat: Heartbeat
 
     public var address: SocketAddress { listener.address }
 
     public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) throws(NetError) {
         self.name = name
+        heartbeat = Heartbeat(plane: name)
         let registry = registry
         listener = try TCPListener(address: address) { connection in
             let session = HTTPSession(connection: connection, options: options, log: log, handler: handler)
@@ -54,6 +57,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     public func start() { listener.start() }
+
+    /// Makes the heartbeat beat from the accept queue: it beats only while that queue, and
+    /// Dispatch's threads behind it, get to run.
+    public func probe() { listener.probe { [heartbeat] in heartbeat.beat() } }
 
     /// Stops accepting and closes every open connection.
     public func stop() {

@@ -16,6 +16,8 @@ public final class TFTPService: @unchecked Sendable {
     private let log: Logger
     private let active = Mutex<Int>(0)
     private let stopped = Mutex<Bool>(false)
+    /// Beats on every turn of the request loop (at least every 250 ms).
+    public let heartbeat = Heartbeat(plane: "tftp")
     private static let maxTransfers = 1024
 
     public var address: SocketAddress { listener.address }
@@ -39,6 +41,7 @@ public final class TFTPService: @unchecked Sendable {
 
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
+            heartbeat.beat()
             guard listener.waitReadable(milliseconds: 250), let datagram = listener.receive() else { continue }
             handle(datagram)
         }
