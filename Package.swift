@@ -42,6 +42,7 @@ let package = Package(
         // The Support scripts run as separate programs (python3, sh), found through #filePath.
         .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
-                              "Support/fakepve_setup.py", "Support/k3s_member.sh", "Support/router_advertiser.py"]),
+                              "Support/fakepve_setup.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
+                              "Support/systemd_service_check.sh"]),
     ]
 )
