@@ -7,8 +7,10 @@
 # Waits poll a condition with a deadline; none of them sleeps to let something happen.
 out=/dev/ttyS1
 failures=0
-pass() { echo "PASS $1" >"$out"; }
-fail() { echo "FAIL $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-600)" >"$out"; failures=$((failures + 1)); }
+# Each line ends with the guest's uptime, for the test's timing report.
+at() { echo "[at $(cut -d' ' -f1 /proc/uptime) s]"; }
+pass() { echo "PASS $1 $(at)" >"$out"; }
+fail() { echo "FAIL $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-600) $(at)" >"$out"; failures=$((failures + 1)); }
 # until_true SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or SECONDS pass.
 until_true() {
   deadline=$(($(date +%s) + $1)); shift
@@ -35,7 +37,7 @@ fi
 # Test-only settings: SIGUSR2 stalls the DHCP loop (PROVISIOND_TEST_STALL), a short watchdog
 # period keeps the stall check quick.
 mkdir -p /etc/systemd/system/provisiond.service.d
-printf '[Service]\nEnvironment=PROVISIOND_TEST_STALL=1\nWatchdogSec=12\nRestartSec=1\n' \
+printf '[Service]\nEnvironment=PROVISIOND_TEST_STALL=1\nWatchdogSec=16\nRestartSec=1\n' \
   > /etc/systemd/system/provisiond.service.d/test.conf
 # An operator's profile of the same name as a shipped one wins.
 printf '{"description": "the operator'"'"'s own"}\n' > /etc/provisiond/profiles/local-disk.json
@@ -110,4 +112,4 @@ if output=$(/mnt/src/scripts/install --uninstall 2>&1) && [ ! -e /usr/local/bin/
 else
   fail uninstall "$output"
 fi
-echo "DONE failures=$failures" >"$out"
+echo "DONE failures=$failures $(at)" >"$out"
