@@ -18,6 +18,7 @@ public final class Provisiond: @unchecked Sendable {
     private let deployer: KubesprayDeployer
     private let installTimeouts: InstallTimeoutSweeper
     private let watchdog: SystemdWatchdog
+    private let profiles: ProfileCatalog
     private let log: Logger
 
     public init(config: ServerConfig) throws(StartupError) {
@@ -46,13 +47,8 @@ public final class Provisiond: @unchecked Sendable {
         }
         let profiles = try ProfileCatalog.load(directories: config.resolvedProfilesDirs, cloudInitDirectories: config.resolvedCloudInitDirs,
                                                requireDirectories: config.profilesDirs != nil)
-        let profileDirs = config.resolvedProfilesDirs.joined(separator: ":")
-        if profiles.profiles.isEmpty {
-            // Every registered machine would be refused its install: say so where the operator looks first.
-            log.warning("no-profiles", ["dir": profileDirs, "detail": "no profile found: every machine will be refused; pass --profiles-dir"])
-        }
-        log.info("profiles", ["dir": profileDirs, "count": String(profiles.profiles.count),
-                              "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        self.profiles = profiles
+        Self.logProfiles(profiles, log)
         let schedule = WatchdogSchedule.from(environment: ProcessInfo.processInfo.environment, pid: getpid())
         let health = ServiceHealth(inventory: inventory, maxAge: schedule.maxAge)
         watchdog = SystemdWatchdog(health: health, schedule: schedule, log: log.named("watchdog"))
@@ -86,6 +82,28 @@ public final class Provisiond: @unchecked Sendable {
         }
         for server in servers { health.monitor(server.heartbeat, probe: server.probe) }
         for heartbeat in [tftp?.heartbeat, dhcp?.heartbeat].compactMap({ $0 }) { health.monitor(heartbeat) }
+    }
+
+    /// What was loaded; no profile at all gets a warning where the operator looks first, since
+    /// every registered machine would be refused its install.
+    private static func logProfiles(_ profiles: ProfileCatalog, _ log: Logger) {
+        let names = profiles.profiles.keys.sorted()
+        let directories = profiles.directories.joined(separator: ":")
+        if names.isEmpty {
+            log.warning("no-profiles", ["dir": directories, "detail": "no profile found: every machine will be refused; pass --profiles-dir"])
+        }
+        log.info("profiles", ["dir": directories, "count": String(names.count), "names": names.joined(separator: ",")])
+    }
+
+    /// SIGHUP (`systemctl reload`): reads the profiles and templates again. Nothing else restarts,
+    /// so transfers in progress go on; a broken profile keeps the ones in use, and says why.
+    public func reloadProfiles() {
+        do {
+            try profiles.reload()
+            Self.logProfiles(profiles, log)
+        } catch {
+            log.error("profiles-not-reloaded", ["error": error.description, "detail": "the profiles loaded before stay in use"])
+        }
     }
 
     /// How machines would reach an HTTP address: itself, or for a wildcard listener this host's

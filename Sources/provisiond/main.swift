@@ -2,13 +2,13 @@ import Foundation
 import Net
 import Server
 
-// provisiond: parse flags and config, run until SIGTERM/SIGINT.
-// The stop signals are blocked before any thread exists, so one sent at any moment, even while
-// the daemon is still starting, waits for the main thread below instead of being lost.
+// provisiond: parse flags and config, run until SIGTERM/SIGINT; SIGHUP reloads the profiles.
+// These signals are blocked before any thread exists, so one sent at any moment, even while the
+// daemon is still starting, waits for the main thread below instead of being lost.
 // Test-only: with PROVISIOND_TEST_STALL=1 in its environment, SIGUSR2 blocks the DHCP loop for
 // good, so a test can show systemd's watchdog restarting a stalled daemon (SystemdServiceTests).
 let stallSignals = ProcessInfo.processInfo.environment["PROVISIOND_TEST_STALL"] == "1" ? [SIGUSR2] : []
-let signals = Provisiond.stopSignals + stallSignals
+let signals = Provisiond.stopSignals + [SIGHUP] + stallSignals
 SignalWatcher.block(signals)
 do {
     switch try ConfigLoader.load(arguments: Array(CommandLine.arguments.dropFirst())) {
@@ -20,8 +20,8 @@ do {
         let server = try Provisiond(config: config)
         server.start()
         var signal = SignalWatcher.next(of: signals)
-        while stallSignals.contains(signal) {
-            server.stallForTesting()
+        while !Provisiond.stopSignals.contains(signal) {
+            if signal == SIGHUP { server.reloadProfiles() } else { server.stallForTesting() }
             signal = SignalWatcher.next(of: signals)
         }
         server.stop(signal: signal)

@@ -80,14 +80,18 @@ struct ServiceInstallTests {
             .contains(#""/opt/provisiond/share/provisiond/cloud-init"]"#))
     }
 
-    /// The staged tree as a root for systemd-analyze: the host's own units (targets the unit
-    /// names) copied under it, since `--root` looks for everything there.
+    /// The staged tree as a root for systemd-analyze, which looks for everything there: the
+    /// host's own units (the targets the unit names) and `/bin/kill` (ExecReload=) copied in.
     private func stagedRoot() throws -> TemporaryDirectory {
         let dest = try TemporaryDirectory()
         _ = try install(dest.path)
-        try FileManager.default.createDirectory(atPath: dest.file("usr/lib/systemd"), withIntermediateDirectories: true)
-        let copied = try runTool("cp", ["-a", "/lib/systemd/system", dest.file("usr/lib/systemd/")])
-        #expect(copied.status == 0, "\(copied.stderr)")
+        for directory in ["usr/lib/systemd", "bin"] {
+            try FileManager.default.createDirectory(atPath: dest.file(directory), withIntermediateDirectories: true)
+        }
+        for (from, to) in [("/lib/systemd/system", "usr/lib/systemd/"), ("/bin/kill", "bin/")] {
+            let copied = try runTool("cp", ["-a", from, dest.file(to)])
+            #expect(copied.status == 0, "\(copied.stderr)")
+        }
         return dest
     }
 

@@ -9,7 +9,8 @@ import Testing
 /// (systemd.run), which installs with the real installer and checks, printing one line a check on
 /// the second serial port: start reaches active only after READY=1, the dedicated user and its
 /// one capability, the shipped profiles (an operator's of the same name winning), DHCP (67, 4011)
-/// and TFTP (69) bound, `/healthz` with the database and every plane, SIGSEGV → restarted with
+/// and TFTP (69) bound, `/healthz` with the database and every plane, `systemctl reload` picking
+/// up a new profile while a download goes on to its end, SIGSEGV → restarted with
 /// the data intact, a stalled DHCP loop (the test-only SIGUSR2) → watchdog restart, a clean stop
 /// within TimeoutStopSec, and uninstall. The guest has no network card: nothing leaves QEMU.
 @Suite(.serialized, .timeLimit(.minutes(15))) struct SystemdServiceTests {
@@ -17,7 +18,7 @@ import Testing
     /// alone under TCG: about 90 s, boot included.
     static let guestSeconds: Double = 480
     static let checks = ["install", "runs-without-toolchain", "start-ready", "ready-before-active", "user", "profiles", "port-67", "port-4011",
-                         "port-69", "healthz", "segv-restart", "watchdog-restart", "watchdog-names-dhcp", "stop", "uninstall"]
+                         "port-69", "healthz", "reload", "segv-restart", "watchdog-restart", "watchdog-names-dhcp", "stop", "uninstall"]
 
     @Test func theInstalledServiceRunsUnderSystemd() throws {
         let image = try CloudImage.bookworm.files()

@@ -10,7 +10,7 @@ import Testing
 @Suite("Profiles and templates from a search path")
 struct ProfileSearchPathTests {
     /// A shipped tree with profiles a and b and template t.yaml, and an operator's tree.
-    private func trees() throws -> TemporaryDirectory {
+    func trees() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
         for tree in ["shipped/profiles", "shipped/cloud-init", "etc/profiles", "etc/cloud-init"] {
             try FileManager.default.createDirectory(atPath: directory.file(tree), withIntermediateDirectories: true)
@@ -21,7 +21,7 @@ struct ProfileSearchPathTests {
         return directory
     }
 
-    private func load(_ directory: TemporaryDirectory) throws -> ProfileCatalog {
+    func load(_ directory: TemporaryDirectory) throws -> ProfileCatalog {
         try ProfileCatalog.load(directories: [directory.file("etc/profiles"), directory.file("shipped/profiles")],
                                 cloudInitDirectories: [directory.file("etc/cloud-init"), directory.file("shipped/cloud-init")])
     }
@@ -72,5 +72,25 @@ struct ProfileSearchPathTests {
         #expect(loadFailure(["--profiles-dir", "/a::/b"]).contains("without empty entries"))
         let bad = try directory.write("bad.json", #"{"profilesDir": ["/a", 1]}"#)
         #expect(loadFailure(["--config", bad]) == "config file \(bad): \"profilesDir\" must be an array of strings")
+    }
+}
+
+extension ProfileSearchPathTests {
+    @Test("reload picks up added and changed profiles; a broken one keeps those in use and says which file")
+    func reload() throws {
+        let directory = try trees()
+        let catalog = try load(directory)
+        #expect(catalog.profiles.keys.sorted() == ["a", "b"])
+        _ = try directory.write("etc/profiles/c.json", #"{"description": "new"}"#)
+        try catalog.reload()
+        #expect(catalog.profiles.keys.sorted() == ["a", "b", "c"])
+        let broken = try directory.write("etc/profiles/a.json", #"{"kernel": 1}"#)
+        #expect {
+            try catalog.reload()
+        } throws: { error in
+            "\(error)".contains(broken)
+        }
+        #expect(catalog.profiles.keys.sorted() == ["a", "b", "c"])
+        #expect(catalog.profile("a")?.profile.description == "shipped a")
     }
 }

@@ -1,22 +1,31 @@
 import Boot
 import Foundation
+import Synchronization
 
 /// The profiles in one or more directories (`NAME.json`) with their cloud-init templates, read,
-/// validated and parsed once at start.
+/// validated and parsed at start and again on `reload`.
 ///
 /// Directories are searched in order and the first wins by name: an installed provisiond reads
 /// `/etc/provisiond/profiles` (the operator's) before `/usr/local/share/provisiond/profiles`
 /// (shipped, read-only), and looks a template up in `/etc/provisiond/cloud-init` before the
 /// shipped one, so an operator overrides a shipped profile or template by writing one of the same
 /// name and never edits the shipped copies.
-public struct ProfileCatalog: Sendable {
+public final class ProfileCatalog: Sendable {
     /// The profile directories, first wins.
     public let directories: [String]
-    public let profiles: [String: CompiledProfile]
+    private let cloudInitDirectories: [String]
+    private let requireDirectories: Bool
+    private let loaded: Mutex<[String: CompiledProfile]>
 
-    public init(profiles: [CompiledProfile], directories: [String] = []) {
+    /// The profiles in use now (`reload` replaces them whole).
+    public var profiles: [String: CompiledProfile] { loaded.withLock { $0 } }
+
+    public init(profiles: [CompiledProfile], directories: [String] = [], cloudInitDirectories: [String] = [],
+                requireDirectories: Bool = false) {
         self.directories = directories
-        self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.profile.name, $0) })
+        self.cloudInitDirectories = cloudInitDirectories
+        self.requireDirectories = requireDirectories
+        loaded = Mutex(Dictionary(uniqueKeysWithValues: profiles.map { ($0.profile.name, $0) }))
     }
 
     /// Loads every `*.json` of `directories` (the first holding a name wins) and the templates
@@ -26,22 +35,32 @@ public struct ProfileCatalog: Sendable {
     /// nowhere is an error naming the file, field or line.
     public static func load(directories: [String], cloudInitDirectories: [String],
                             requireDirectories: Bool = false) throws(StartupError) -> ProfileCatalog {
+        let catalog = ProfileCatalog(profiles: [], directories: directories, cloudInitDirectories: cloudInitDirectories,
+                                     requireDirectories: requireDirectories)
+        try catalog.reload()
+        return catalog
+    }
+
+    /// Reads the directories again (SIGHUP, `systemctl reload`) and swaps the new profiles in at
+    /// once; on any error the profiles in use stay, and the error says what is wrong. Requests in
+    /// progress keep the profile they were given.
+    public func reload() throws(StartupError) {
         var files: [String: String] = [:]
         for directory in directories.reversed() {
-            for (name, path) in try profileFiles(directory, required: requireDirectories) { files[name] = path }
+            for (name, path) in try Self.profileFiles(directory, required: requireDirectories) { files[name] = path }
         }
-        var profiles: [CompiledProfile] = []
-        for (name, path) in files.sorted(by: { $0.key < $1.key }) {
+        var profiles: [String: CompiledProfile] = [:]
+        for (name, path) in files {
             guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("cannot read profile \(path)") }
             let profile: Profile
             do { profile = try Profile.parse(name: name, file: path, json: [UInt8](data)) } catch { throw StartupError(error.description) }
             var sources: [String: String] = [:]
             for file in [profile.userData, profile.vendorData, profile.networkConfig, profile.networkInterfaces].compactMap({ $0 }) {
-                sources[file] = try template(file, in: cloudInitDirectories, profile: path)
+                sources[file] = try Self.template(file, in: cloudInitDirectories, profile: path)
             }
-            do { profiles.append(try CompiledProfile(profile, sources: sources)) } catch { throw StartupError(error.description) }
+            do { profiles[name] = try CompiledProfile(profile, sources: sources) } catch { throw StartupError(error.description) }
         }
-        return ProfileCatalog(profiles: profiles, directories: directories)
+        loaded.withLock { $0 = profiles }
     }
 
     /// One directory's profiles, name → path.
@@ -73,7 +92,7 @@ public struct ProfileCatalog: Sendable {
         throw StartupError("profile \(profile): cannot read template \(file): not found (looked in \(tried))")
     }
 
-    public func profile(_ name: String) -> CompiledProfile? { profiles[name] }
+    public func profile(_ name: String) -> CompiledProfile? { loaded.withLock { $0[name] } }
 
     /// Foundation's file errors wrap the errno (EACCES, EISDIR, bad UTF-8): name it.
     private static func reason(_ error: any Error) -> String {

@@ -74,6 +74,23 @@ case $health in
   *) fail healthz "$health" ;;
 esac
 
+# Reload (SIGHUP): a profile added since the start appears, the process stays, and a download in
+# progress goes on to the end: 24 MB read at 3 MB/s, more than the socket buffers hold, so the
+# server is still sending when the reload comes.
+head -c 24000000 /dev/urandom > /var/lib/provisiond/assets/big
+curl -s --limit-rate 3M -o /tmp/big http://127.0.0.1:8080/assets/big &
+download=$!
+printf '{"description": "added"}\n' > /etc/provisiond/profiles/added.json
+added() { admin http://127.0.0.1:8081/api/v1/profiles | grep -q '"name":"added"'; }
+if ! systemctl reload provisiond.service; then fail reload "systemctl reload: $(journal | tail -5)"
+elif ! until_true 30 added; then fail reload "no profile added: $(journal | tail -5)"
+elif ! kill -0 "$download" 2>/dev/null; then fail reload "the download had ended before the reload: $(journal | tail -5)"
+elif ! wait "$download"; then fail reload "the download failed: $(journal | tail -5)"
+elif ! cmp -s /tmp/big /var/lib/provisiond/assets/big; then fail reload "the download differs"
+elif [ "$(prop MainPID)" != "$pid" ]; then fail reload "the process changed"
+else pass reload
+fi
+
 # A crash: restarted, with what was stored before it.
 admin -X POST -d '{"mac":"52:54:00:00:00:42","hostname":"kept","profile":"debian-12"}' http://127.0.0.1:8081/api/v1/machines >/dev/null \
   || fail register "$(journal | tail -5)"
