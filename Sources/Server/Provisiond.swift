@@ -36,7 +36,8 @@ public final class Provisiond: @unchecked Sendable {
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
-        let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"))
+        let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"),
+                               home: ProcessInfo.processInfo.environment["HOME"])
         let deployer = KubesprayDeployer(inventory: inventory, settings: .init(command: config.kubesprayCommand, directory: config.kubesprayDir,
                                                                                 timeout: config.kubesprayTimeout, clustersDir: config.clustersDir),
                                          log: log.named("kubespray"))
