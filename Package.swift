@@ -24,9 +24,13 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["CSQLite", "Wire", "Clusters", "Model"]),
         .target(name: "Boot", dependencies: ["Wire", "Model"]),
         .target(name: "Proxmox", dependencies: ["Wire"]),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox"]),
+        // Prometheus metric families, the registry and the text format: pure, no sockets.
+        .target(name: "Metrics"),
+        // provisionctl doctor's checks and their verdicts: pure, shared by the server and the CLI.
+        .target(name: "Doctor", dependencies: ["Wire"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Metrics", "Doctor"]),
         .executableTarget(name: "provisiond", dependencies: ["Server", "Net"]),
-        .target(name: "ProvisionCLI", dependencies: ["Wire"]),
+        .target(name: "ProvisionCLI", dependencies: ["Wire", "Doctor"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
 
         // What several test targets share (temporary directories).
@@ -37,6 +41,8 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot", "Model"]),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
         .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Wire"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI", "TestSupport"]),
         // The Support scripts run as separate programs (python3, sh), found through #filePath.

@@ -25,10 +25,13 @@ public struct Profile: Equatable, Sendable {
     /// Seconds a machine may stay `booting`/`installing` without a report before it fails; nil
     /// means the server's `--install-timeout`.
     public let installTimeout: Double?
+    /// How this profile's machines prove a boot-plane request is theirs; nil means the server's
+    /// `--metadata-trust` (DESIGN.md §11).
+    public let metadataTrust: MetadataTrust?
 
     public init(name: String, description: String = "", kernel: String?, initrds: [String], cmdline: String, userData: String? = nil,
                 vendorData: String? = nil, networkConfig: String? = nil, networkInterfaces: String? = nil,
-                variables: [String: TemplateValue] = [:], installTimeout: Double? = nil) {
+                variables: [String: TemplateValue] = [:], installTimeout: Double? = nil, metadataTrust: MetadataTrust? = nil) {
         self.name = name
         self.description = description
         self.kernel = kernel
@@ -40,10 +43,11 @@ public struct Profile: Equatable, Sendable {
         self.networkInterfaces = networkInterfaces
         self.variables = variables
         self.installTimeout = installTimeout
+        self.metadataTrust = metadataTrust
     }
 
     static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline", "userData", "vendorData", "networkConfig",
-                                    "networkInterfaces", "variables", "installTimeout"]
+                                    "networkInterfaces", "variables", "installTimeout", "metadataTrust"]
 
     /// Reads a profile from its JSON; every error names the file and the field.
     public static func parse(name: String, file: String, json bytes: [UInt8]) throws(ProfileError) -> Profile {
@@ -103,10 +107,19 @@ public struct Profile: Equatable, Sendable {
                 variables[key] = converted
             }
         }
+        var metadataTrust: MetadataTrust?
+        if document["metadataTrust"] != nil {
+            let text = try string("metadataTrust", required: true)
+            guard let trust = MetadataTrust.parse(text) else {
+                throw ProfileError(file: file, field: "metadataTrust", message: "\"\(text)\" is not one of \(MetadataTrust.names)")
+            }
+            metadataTrust = trust
+        }
         return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline,
                        userData: try templateFile("userData"), vendorData: try templateFile("vendorData"),
                        networkConfig: try templateFile("networkConfig"), networkInterfaces: try templateFile("networkInterfaces"),
-                       variables: variables, installTimeout: try installTimeout(document["installTimeout"], file: file))
+                       variables: variables, installTimeout: try installTimeout(document["installTimeout"], file: file),
+                       metadataTrust: metadataTrust)
     }
 
     /// The longest install timeout a profile may set: a week.

@@ -7,6 +7,8 @@ final class Database {
     private let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
     let path: String
+    /// Told how long each COMMIT took (`Inventory.observeCommits`).
+    var commitObserver: (@Sendable (Double) -> Void)?
 
     init(path: String) throws(InventoryError) {
         self.path = path
@@ -86,7 +88,14 @@ final class Database {
         do {
             let result = try body()
             finishStatements()
+            var started = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &started)
             try execute("COMMIT")
+            if let commitObserver {
+                var ended = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &ended)
+                commitObserver(Double(ended.tv_sec - started.tv_sec) + Double(ended.tv_nsec - started.tv_nsec) / 1e9)
+            }
             return result
         } catch {
             try? execute("ROLLBACK")

@@ -55,6 +55,23 @@ extension Inventory {
         }
     }
 
+    /// Every address bound by a lease to any of the machine's MACs and not yet expired: an installed
+    /// OS may lease a second address beside iPXE's (another client identifier, RFC 2131 §4.2).
+    public func leasedAddresses(of machine: Machine) throws(InventoryError) -> [IPv4Address] {
+        try run { database throws(InventoryError) in
+            let statement = try database.statement("""
+                SELECT ip FROM leases WHERE state = 'bound' AND expires_at > ?2
+                    AND (mac = ?1 OR mac IN (SELECT mac FROM machine_nics WHERE machine_mac = ?1))
+                ORDER BY updated_at DESC
+                """).bind(.text(machine.mac.description), .integer(Int64(Timestamp.unixNow())))
+            var addresses: [IPv4Address] = []
+            while try statement.step() {
+                if let ip = statement.text(0).flatMap({ try? IPv4Address($0) }) { addresses.append(ip) }
+            }
+            return addresses
+        }
+    }
+
     /// Every sighting by the machine's primary MAC.
     public func sightings() throws(InventoryError) -> [MACAddress: Sighting] {
         try run { database throws(InventoryError) in try SightingRows.all(database) }

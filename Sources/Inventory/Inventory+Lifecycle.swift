@@ -51,9 +51,9 @@ extension Inventory {
         do { step = try Lifecycle.transition(from: machine.state, on: event) } catch { throw .invalidTransition(error) }
         machine.state = step.to
         var detail = detail
+        if step.rotatesInstallToken { machine.installToken = Secrets.installToken() }
         if step.rotatesInstance {
             machine.instanceID = Secrets.instanceID()
-            machine.installToken = Secrets.installToken()
             detail = [detail, "instance-id=\(machine.instanceID)"].filter { !$0.isEmpty }.joined(separator: " ")
         }
         machine.updatedAt = Timestamp.now()

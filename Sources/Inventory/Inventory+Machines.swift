@@ -55,6 +55,28 @@ extension Inventory {
         return machine
     }
 
+    /// Deletes the oldest discovered machines beyond `limit` (DESIGN.md §11: a stranger inventing
+    /// MACs cannot grow the inventory), each told to observers as deleted; returns them.
+    public func pruneDiscovered(keeping limit: Int) throws(InventoryError) -> [Machine] {
+        let pruned = try write { database throws(InventoryError) in
+            let statement = try database.statement("""
+                SELECT \(MachineRows.columns) FROM machines WHERE state = 'discovered' ORDER BY created_at, rowid
+                    LIMIT max(0, (SELECT count(*) FROM machines WHERE state = 'discovered') - ?1)
+                """).bind(.integer(Int64(limit)))
+            var machines: [Machine] = []
+            while try statement.step() { machines.append(try MachineRows.decode(statement)) }
+            for machine in machines {
+                try database.statement("DELETE FROM machines WHERE mac = ?1").bind(.text(machine.mac.description)).run()
+            }
+            return machines
+        }
+        for machine in pruned {
+            notify(InventoryChange(kind: .deleted, event: "prune", machine: machine, previous: nil, source: "discovery",
+                                   detail: "more than \(limit) discovered machines"))
+        }
+        return pruned
+    }
+
     /// The machine whose primary MAC or extra NIC is `mac`, or nil.
     public func machine(_ mac: MACAddress) throws(InventoryError) -> Machine? {
         try run { database throws(InventoryError) in try MachineRows.load(database, matching: mac) }

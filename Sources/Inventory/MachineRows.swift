@@ -104,7 +104,7 @@ enum MachineRows {
         return labels
     }
 
-    private static func decode(_ row: Statement) throws(InventoryError) -> Machine {
+    static func decode(_ row: Statement) throws(InventoryError) -> Machine {
         guard let stateText = row.text(6), let state = MachineState(rawValue: stateText) else {
             throw .invalid("machine row \(row.text(0) ?? "?") has unknown state \(row.text(6) ?? "NULL")")
         }

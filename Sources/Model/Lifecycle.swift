@@ -25,12 +25,16 @@ public enum LifecycleEvent: String, CaseIterable, Sendable {
 }
 
 /// One applied step: the event, the states on either side, and whether the machine gets a fresh
-/// instance-id and install token (so cloud-init runs again, and old tokens stop working).
+/// instance-id (so cloud-init runs again) or install token (so old tokens stop working).
 public struct LifecycleTransition: Equatable, Sendable {
     public let event: LifecycleEvent
     public let from: MachineState
     public let to: MachineState
     public var rotatesInstance: Bool { event == .reimage }
+    /// An install token is good for one report (DESIGN.md §11): the report that moves the machine
+    /// on spends it, so a copy seen on the wire or in a log cannot report again or fetch the join
+    /// token later.
+    public var rotatesInstallToken: Bool { rotatesInstance || event == .phoneHome || event == .installFailed }
 }
 
 public struct LifecycleError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -25,6 +25,7 @@ public struct ProvisionCLI {
             output.stdout = try execute(arguments)
         } catch {
             output.status = error.exitCode
+            output.stdout = error.stdout
             output.stderr = "provisionctl: \(error.description)\n"
             if error.isUsage { output.stderr += "run 'provisionctl --help' for usage\n" }
         }

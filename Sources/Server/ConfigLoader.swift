@@ -39,6 +39,10 @@ public enum ConfigLoader {
         Option(flag: "--admin-listen", key: "adminListen", argument: "HOST:PORT", help: "admin API (default 127.0.0.1:8081)") {
             $0.adminListen = $1
         },
+        Option(flag: "--metrics-listen", key: "metricsListen", argument: "HOST:PORT",
+               help: "a listener serving only /metrics, without the admin token (default: none; /metrics is on the admin API)") {
+            $0.metricsListen = $1
+        },
         Option(flag: "--dhcp-mode", key: "dhcpMode", argument: "MODE", help: "proxy (default), full (needs subnets in --config) or off") {
             (config: inout ServerConfig, value: String) throws(StartupError) in try config.dhcp.setMode(value)
         },
@@ -85,6 +89,30 @@ public enum ConfigLoader {
                 throw StartupError("unknown discovery policy \"\(value)\" (ignore, hold)")
             }
             config.discovery = policy
+        },
+        Option(flag: "--discovery-limit", key: "discoveryLimit", argument: "N",
+               help: "discovered machines kept, the oldest pruned beyond it (default 1000)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard let limit = Int(value), (1...1_000_000).contains(limit) else {
+                throw StartupError("discovery limit \"\(value)\" must be a whole number from 1 to 1000000")
+            }
+            config.discoveryLimit = limit
+        },
+        Option(flag: "--discovery-rate", key: "discoveryRate", argument: "N",
+               help: "discovery and sighting writes a second, all machines together (default 50)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard let rate = Double(value), rate >= 1, rate <= 100_000 else {
+                throw StartupError("discovery rate \"\(value)\" must be a number from 1 to 100000")
+            }
+            config.discoveryRate = rate
+        },
+        Option(flag: "--metadata-trust", key: "metadataTrust", argument: "MODE",
+               help: "what proves a boot-plane request is a machine's: address (default: its reserved IP, lease or DHCP request) or mac") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard let trust = MetadataTrust.parse(value) else {
+                throw StartupError("unknown metadata trust \"\(value)\" (\(MetadataTrust.names))")
+            }
+            config.metadataTrust = trust
         },
         .seconds("--idle-timeout", "idleTimeout", \.idleTimeout, "idle timeout", upTo: 3600, help: "close idle HTTP connections (default 60)"),
         Option(flag: "--hooks-dir", key: "hooksDir", argument: "DIR", help: "executables run on every machine change (default DATA/hooks)") {

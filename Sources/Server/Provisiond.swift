@@ -35,6 +35,7 @@ public final class Provisiond: @unchecked Sendable {
             try? FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
         }
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
+        ServerMetrics.shared.attach(inventory, subnets: config.dhcp.subnets)
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"),
                                home: ProcessInfo.processInfo.environment["HOME"])
@@ -56,25 +57,44 @@ public final class Provisiond: @unchecked Sendable {
         let lastSeen = BootPlaneLastSeen()
         installTimeouts = InstallTimeoutSweeper(inventory: inventory, profiles: profiles, globalLimit: config.installTimeout, lastSeen: lastSeen,
                                                 log: log.named("install-timeout"))
-        let discoveries = DiscoveryRecorder(inventory: inventory, log: log.named("discovery"))
+        let discoveries = DiscoveryRecorder(inventory: inventory, limits: .init(discovered: config.discoveryLimit, writesPerSecond: config.discoveryRate),
+                                            log: log.named("discovery"))
+        let overheard = OverheardAddresses()
+        let origin = OriginGuard(inventory: inventory, profiles: profiles, trust: config.metadataTrust, overheard: overheard,
+                                 log: log.named("boot"))
+        if config.metadataTrust == .mac {
+            log.warning("metadata-trust-mac", ["why": "any host that knows a machine's MAC can read its user-data and report for it"])
+        }
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
-                                                          log: log.named("cloud-init")),
-                             discoveries: discoveries, lastSeen: lastSeen, health: health, log: log.named("boot"))
+                                                          origin: origin, log: log.named("cloud-init")),
+                             discoveries: discoveries, lastSeen: lastSeen, origin: origin, health: health, log: log.named("boot"))
         let options = HTTPServerOptions(idleTimeout: config.idleTimeout)
         let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
-        let admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
+        let doctor = ServerDoctor(
+            facts: .init(dataDir: config.dataDir, databasePath: config.databasePath, adminTokenPath: config.adminTokenPath,
+                         assetsDir: config.resolvedAssetsDir, ipxeDir: config.ipxeDir, dhcpMode: config.dhcp.mode?.rawValue,
+                         interface: config.dhcp.interface, tftpListen: config.tftpListen),
+            inventory: inventory, profiles: profiles)
+        var admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending), health: health)
-        servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+        admin.doctor = doctor
+        var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+        if let listen = config.metricsListen {
+            servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))
+        }
+        self.servers = servers
         tftp = try Self.tftpService(config, log.named("tftp"))
+        doctor.listening(servers.map { ($0.name, $0.address.description) } + (tftp.map { [("tftp", $0.address.description)] } ?? []),
+                         serverURL: serverURL)
         if let mode = config.dhcp.mode {
             let service = try DHCPService(settings: config.dhcp, mode: mode, inventory: inventory, discoveries: discoveries,
-                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
+                                          overheard: overheard,                                          discovery: config.discovery, serverURL: config.serverURL, httpPort: http.address.port,
                                           log: log.named("dhcp"))
             inventory.observe { change in service.track(change) }
             dhcp = service

@@ -8,6 +8,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var httpListen = "0.0.0.0:8080"
     /// The admin API, loopback only unless an operator says otherwise.
     public var adminListen = "127.0.0.1:8081"
+    /// A listener serving only `/metrics`, for a Prometheus that holds no admin token; nil: none
+    /// (the admin API serves `/metrics` behind its token).
+    public var metricsListen: String?
     public var logLevel: Logger.Level = .info
     /// DHCP: proxy (default), full with subnets, or off.
     public var dhcp = DHCPSettings()
@@ -30,6 +33,13 @@ public struct ServerConfig: Sendable, Equatable {
     /// address each request arrives on.
     public var serverURL: String?
     public var discovery: DiscoveryPolicy = .ignore
+    /// Discovered machines kept; the oldest are pruned beyond it (DESIGN.md §11).
+    public var discoveryLimit = 1000
+    /// Discovery and sighting writes a second, all MACs together.
+    public var discoveryRate = 50.0
+    /// What proves a boot-plane request naming a machine is that machine's (DESIGN.md §11); a
+    /// profile's `metadataTrust` wins.
+    public var metadataTrust: MetadataTrust = .address
     /// Seconds an HTTP connection may sit without a complete request before it is closed.
     public var idleTimeout: Double = 60
     /// Executables run on every inventory change (DESIGN.md §9); nil means `<dataDir>/hooks`.

@@ -27,6 +27,8 @@ import Testing
         (#"{"installTimeout": "3600"}"#, "field \"installTimeout\": must be a number of seconds above 0 and at most 604800, not \"3600\""),
         (#"{"installTimeout": 0}"#, "field \"installTimeout\": must be a number of seconds above 0"),
         (#"{"installTimeout": 604801}"#, "at most 604800, not 604801"),
+        (#"{"metadataTrust": "ip"}"#, "field \"metadataTrust\": \"ip\" is not one of address, mac"),
+        (#"{"metadataTrust": true}"#, "field \"metadataTrust\": must be a string"),
     ])
     func refuses(json: String, message: String) {
         #expect {
@@ -35,6 +37,12 @@ import Testing
             let text = String(describing: error)
             return text.hasPrefix("profile profiles/t.json") && text.contains(message)
         }
+    }
+
+    @Test func metadataTrustIsOptionalAndNamed() throws {
+        #expect(try parse(#"{"metadataTrust": "mac"}"#).metadataTrust == .mac)
+        #expect(try parse(#"{"metadataTrust": "address"}"#).metadataTrust == .address)
+        #expect(try parse(#"{}"#).metadataTrust == nil)
     }
 
     @Test func installTimeoutIsSecondsAndOptional() throws {

@@ -224,7 +224,7 @@ import Wire
                 "--config", config, "--dhcp-mode", "full", "--interface", lab.tap,
                 "--http-listen", "0.0.0.0:8080", "--tftp-listen", "0.0.0.0:69",
                 "--profiles-dir", profiles, "--cloud-init-dir", templates, "--assets-dir", assets,
-            ], namespace: lab.namespace)
+            ], namespace: lab.namespace, metadataTrust: "address")
         } catch {
             throw TestFailure("step start-provisiond: \(error)")
         }

@@ -1,3 +1,4 @@
+import Synchronization
 import TestSupport
 import Testing
 import Wire
@@ -24,6 +25,30 @@ struct InventoryDiscoveryTests {
         #expect(events.map(\.event) == ["discover"])
         #expect(events.first?.to == .discovered)
         #expect(events.first?.detail == "arch=7 uuid=abc")
+    }
+
+    @Test("pruning keeps the newest discovered machines, never a registered one, and tells observers")
+    func pruneDiscovered() throws {
+        let registered = try inventory.register(testMAC(1), spec("a"), source: "t")
+        for n in 2...6 { _ = try inventory.discover(testMAC(n), source: "dhcp", detail: "") }
+        let told = Mutex<[String]>([])
+        inventory.observe { change in told.withLock { $0.append("\(change.event) \(change.machine.mac)") } }
+        let pruned = try inventory.pruneDiscovered(keeping: 2)
+        #expect(pruned.map(\.mac) == [testMAC(2), testMAC(3), testMAC(4)])
+        #expect(try inventory.machines().map(\.mac).sorted() == [registered.mac, testMAC(5), testMAC(6)].sorted())
+        #expect(told.withLock { $0 } == pruned.map { "prune \($0.mac)" })
+        #expect(try inventory.pruneDiscovered(keeping: 2).isEmpty)
+    }
+
+    @Test("a machine keeps its newest events up to the cap")
+    func eventCap() throws {
+        _ = try inventory.register(testMAC(1), spec("a"), source: "t")
+        let extra = 5
+        for n in 1...(EventRows.keptPerMachine + extra - 1) { try inventory.record("note", for: testMAC(1), source: "t", detail: "\(n)") }
+        let events = try inventory.events(testMAC(1))
+        #expect(events.count == EventRows.keptPerMachine)
+        #expect(events.first?.detail == "\(extra)")
+        #expect(events.last?.detail == "\(EventRows.keptPerMachine + extra - 1)")
     }
 
     @Test("discover of a known MAC returns it and records nothing")

@@ -22,7 +22,9 @@ struct InventoryTransitionTests {
         let installed = try inventory.apply(.phoneHome, to: mac, source: "http")
         #expect(installed.state == .installed)
         #expect(installed.instanceID == registered.instanceID)
-        #expect(installed.installToken == registered.installToken)
+        // The phone-home spent the install token (DESIGN.md §11: one report per token).
+        #expect(installed.installToken != registered.installToken)
+        #expect(installed.installToken.count == 64)
         #expect(try inventory.machine(mac) == installed)
 
         let events = try inventory.events(mac)

@@ -73,6 +73,16 @@ struct LifecycleTests {
         #expect(!(try Lifecycle.transition(from: .discovered, on: .adopt).rotatesInstance))
     }
 
+    @Test("reimage and the reports that move an install on spend its install token; nothing else does")
+    func tokenRotation() throws {
+        for event in LifecycleEvent.allCases {
+            for from in Lifecycle.sources(of: event) {
+                let step = try Lifecycle.transition(from: from, on: event)
+                #expect(step.rotatesInstallToken == [.reimage, .phoneHome, .installFailed].contains(event), "\(event) from \(from)")
+            }
+        }
+    }
+
     @Test("the happy path reaches ready and retired is final")
     func happyPath() throws {
         var state = MachineState.registered

@@ -25,10 +25,71 @@ struct HookRunnerTests {
         chmod(path, executable ? 0o755 : 0o644)
     }
 
-    private func runner(timeout: Double = 5, hooksDir: String? = nil) -> HookRunner {
+    private func runner(timeout: Double = 5, hooksDir: String? = nil, queueLimit: Int = 1000) -> HookRunner {
         HookRunner(directory: hooksDir ?? directory.file("hooks"), timeout: timeout, inventory: inventory,
-                   log: Logger(component: "hooks", minimum: .error), path: "/usr/bin:/bin",
-                   home: "/var/lib/provisiond")
+                   log: Logger(component: "hooks", minimum: .error), path: "/usr/bin:/bin", home: "/var/lib/provisiond",
+                   queueLimit: queueLimit)
+    }
+
+    /// A hook that logs each run (`EVENT MAC HOSTNAME`) and holds the first one until the test
+    /// opens the returned FIFO for writing, so the next events queue up behind it.
+    private func blockingHook() throws -> (log: String, gate: String) {
+        let log = directory.file("runs"), gate = directory.file("gate")
+        #expect(mkfifo(gate, 0o600) == 0)
+        try hook("10-log", """
+            echo "$EVENT $MAC $HOSTNAME" >> \(log)
+            if [ ! -e \(log).held ]; then touch \(log).held; read line < \(gate); fi
+            """)
+        return (log, gate)
+    }
+
+    private func release(_ gate: String) throws {
+        let writer = try #require(FileHandle(forWritingAtPath: gate))
+        writer.write(Data("go\n".utf8))
+        try writer.close()
+    }
+
+    private func runs(_ log: String) -> [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test("changes of one machine and event that wait behind a running hook become one run, which sees the latest machine")
+    func coalesces() throws {
+        let (log, gate) = try blockingHook()
+        var machine = try machine()
+        let other = try inventory.register(try MACAddress("52:54:00:00:70:02"), MachineSpec(hostname: "node2", profile: "debian"), source: "test")
+        // A generous time limit: the first run waits for the test, which may be slow under load.
+        let hooks = runner(timeout: 120)
+        hooks.fire("register", machine)
+        try #require(eventually(seconds: 30) { runs(log).count == 1 }, "the first run never started")
+        for name in ["a", "b", "c"] {
+            machine.hostname = name
+            hooks.fire("update", machine)
+        }
+        hooks.fire("update", other)
+        #expect(hooks.pending.value == 3)
+        try release(gate)
+        hooks.drain()
+        #expect(runs(log) == ["register 52:54:00:00:70:01 node1", "update 52:54:00:00:70:01 c", "update 52:54:00:00:70:02 node2"])
+    }
+
+    @Test("beyond the queue limit, discovered machines' events are dropped and registered machines' are not")
+    func boundsTheQueue() throws {
+        let (log, gate) = try blockingHook()
+        let hooks = runner(timeout: 120, queueLimit: 2)
+        let registered = try machine()
+        hooks.fire("register", registered)
+        try #require(eventually(seconds: 30) { runs(log).count == 1 }, "the first run never started")
+        var strangers: [Machine] = []
+        for index in 1...4 {
+            strangers.append(try inventory.discover(try MACAddress(octets: [0x52, 0x54, 0x00, 0x00, 0x71, UInt8(index)]), source: "dhcp", detail: ""))
+        }
+        for stranger in strangers { hooks.fire("discover", stranger) }
+        hooks.fire("update", registered)
+        try release(gate)
+        hooks.drain()
+        #expect(runs(log) == ["register 52:54:00:00:70:01 node1", "discover 52:54:00:00:71:01 ", "discover 52:54:00:00:71:02 ",
+                              "update 52:54:00:00:70:01 node1"])
     }
 
     private func machine() throws -> Machine {
@@ -44,7 +105,8 @@ struct HookRunnerTests {
         try hook("10-env", "env | grep -E '^(EVENT|MAC|HOSTNAME|IP|ROLE|CLUSTER|PROFILE|STATE|PATH|HOME)=' | sort > \(out).env")
         try hook("20-stdin", "cat > \(out).json; echo second >> \(out).env")
         let machine = try machine()
-        let hooks = runner()
+        // A generous time limit: the first run waits for the test, which may be slow under load.
+        let hooks = runner(timeout: 120)
         hooks.fire("register", machine)
         hooks.drain()
         #expect(try String(contentsOfFile: out + ".env", encoding: .utf8) == """
@@ -84,7 +146,8 @@ struct HookRunnerTests {
         let out = directory.file("env")
         try hook("env", "echo \"[$IP][$ROLE][$CLUSTER]\" > \(out)")
         let machine = try inventory.register(mac, MachineSpec(hostname: "bare", profile: "debian"), source: "test")
-        let hooks = runner()
+        // A generous time limit: the first run waits for the test, which may be slow under load.
+        let hooks = runner(timeout: 120)
         hooks.fire("register", machine)
         hooks.drain()
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "[][][]\n")
@@ -113,7 +176,8 @@ struct HookRunnerTests {
         try hook(".hidden", "exit 1")
         try FileManager.default.createDirectory(atPath: directory.file("hooks/sub"), withIntermediateDirectories: true)
         let machine = try machine()
-        let hooks = runner()
+        // A generous time limit: the first run waits for the test, which may be slow under load.
+        let hooks = runner(timeout: 120)
         hooks.fire("register", machine)
         hooks.drain()
         #expect(try events().isEmpty)

@@ -27,6 +27,8 @@ struct K3sConfigTests {
                                                                ip: try IPv4Address("10.0.0.12")), source: "t")
         _ = try fixture.inventory.register(agent, MachineSpec(hostname: "a1", profile: "k3s-agent", role: "agent", cluster: "lab",
                                                               ip: try IPv4Address("10.0.0.21"), labels: ["zone": "b", "gpu": "yes"]), source: "t")
+        // Members ask for their config while installing: their cloud image fetched its user-data.
+        for mac in [first, second, agent] { _ = try fixture.inventory.apply(.fetchUserData, to: mac, source: "t") }
     }
 
     private func fetch(_ mac: MACAddress, token: String? = nil) throws -> HTTPResponse {
@@ -37,7 +39,7 @@ struct K3sConfigTests {
     }
 
     private func install(_ mac: MACAddress) throws {
-        for event in [LifecycleEvent.bootInstall, .fetchUserData, .phoneHome] { _ = try fixture.inventory.apply(event, to: mac, source: "t") }
+        _ = try fixture.inventory.apply(.phoneHome, to: mac, source: "t")
     }
 
     @Test("the first server initialises the cluster at once; the others wait (503, Retry-After) until it is installed")
@@ -53,7 +55,7 @@ struct K3sConfigTests {
             let waiting = try fetch(mac)
             #expect(waiting.status == 503)
             #expect(waiting.headers["Retry-After"] == "15")
-            #expect(try waiting.errorMessage().contains("first server 52:54:00:00:00:01 is registered, not installed yet"))
+            #expect(try waiting.errorMessage().contains("first server 52:54:00:00:00:01 is installing, not installed yet"))
         }
         try install(first)
         #expect(try parseYAML(try fetch(second).text) == .object([
@@ -74,7 +76,35 @@ struct K3sConfigTests {
         #expect(try fetch(first, token: "nope").status == 403)
         #expect(try fixture.inventory.events(first).last?.event == "k3s-config-refused")
         let loner = try fixture.inventory.register(try MACAddress("52:54:00:00:00:09"), MachineSpec(hostname: "x", profile: "k3s-agent"), source: "t")
+        _ = try fixture.inventory.apply(.fetchUserData, to: loner.mac, source: "t")
         #expect(try fetch(loner.mac).status == 409)
+    }
+
+    @Test("the cluster token is served only during the install: not before it starts, not once the member is ready or failed")
+    func servedOnlyWhileInstalling() throws {
+        let token = try fixture.inventory.cluster(named: "lab").token
+        try install(first)
+        // Its own, current token (the phone-home spent the first one): installed still gets it.
+        #expect(try fetch(first).text.contains(token))
+        _ = try fixture.inventory.apply(.hooksSucceeded, to: first, source: "t")
+        let ready = try fetch(first)
+        #expect(ready.status == 403)
+        #expect(!ready.text.contains(token))
+        #expect(try ready.errorMessage().contains("is ready: k3s-config is served only while it is booting, installing or installed"))
+        #expect(try fixture.inventory.events(first).last?.event == "k3s-config-refused")
+
+        _ = try fixture.inventory.apply(.installFailed, to: agent, source: "t")
+        #expect(try fetch(agent).status == 403)
+        let fresh = try fixture.inventory.register(try MACAddress("52:54:00:00:00:0a"), MachineSpec(hostname: "s3", profile: "k3s-server", role: "server",
+                                                                                                    cluster: "lab"), source: "t")
+        #expect(try fetch(fresh.mac).status == 403)
+    }
+
+    @Test("the token a phone-home spent no longer fetches the config")
+    func spentToken() throws {
+        let spent = try #require(try fixture.inventory.machine(first)).installToken
+        try install(first)
+        #expect(try fetch(first, token: spent).status == 403)
     }
 
     @Test("the join URL follows a new first server when the old one is retired")

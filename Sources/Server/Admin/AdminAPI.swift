@@ -1,4 +1,5 @@
 import Boot
+import Foundation
 import Inventory
 import Wire
 
@@ -16,10 +17,12 @@ struct AdminAPI: Sendable {
     var background: BackgroundWork?
     /// The database and each plane, for `/healthz`; without it `/healthz` checks the database alone.
     var health: ServiceHealth?
+    /// `/api/v1/doctor`.
+    var doctor: ServerDoctor?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
-        guard request.path == "/api/v1" || request.path.hasPrefix("/api/v1/") else {
+        guard request.path == "/api/v1" || request.path.hasPrefix("/api/v1/") || request.path == "/metrics" else {
             return .error(404, "no such endpoint: \(request.path)")
         }
         guard token.authorizes(request.headers["Authorization"]) else {
@@ -27,6 +30,7 @@ struct AdminAPI: Sendable {
             response.headers.add("WWW-Authenticate", "Bearer realm=\"provisiond\"")
             return response
         }
+        if request.path == "/metrics" { return MetricsEndpoint.respond(request) }
         do {
             return try route(request)
         } catch {
@@ -54,6 +58,10 @@ struct AdminAPI: Sendable {
             guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
             let leases = try inventoryCall { () throws(InventoryError) in try inventory.leases() }
             return .json(200, .object([("leases", .array(leases.map(MachineJSON.lease)))]))
+        }
+        if parts.count == 3, parts[2] == "doctor", let doctor {
+            guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
+            return try Self.doctor(doctor, request)
         }
         if parts.count >= 3, parts[2] == "clusters" {
             return try ClusterAPI(inventory: inventory).route(Array(parts.dropFirst(3)), request)
@@ -201,6 +209,14 @@ struct AdminAPI: Sendable {
         }
         guard let text else { throw APIError(404, "\(mac) has no \(what) to render") }
         return HTTPResponse(status: 200, contentType: "text/plain; charset=utf-8", body: text)
+    }
+
+    /// `?dhcpWait=SECONDS` (0 to 30, default 3): how long the DHCP probe collects offers.
+    private static func doctor(_ doctor: ServerDoctor, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let text = request.queryValue("dhcpWait") ?? "3"
+        guard let wait = Double(text), (0...30).contains(wait) else { throw APIError(400, "dhcpWait \"\(text)\" must be seconds from 0 to 30") }
+        let checks = doctor.run(dhcpWait: wait)
+        return .json(200, .object([("checks", .array(checks.map(\.json))), ("now", .number(String(Date().timeIntervalSince1970)))]))
     }
 
     private static let specFields: Set<String> = ["hostname", "profile", "role", "cluster", "ip", "labels", "nics"]

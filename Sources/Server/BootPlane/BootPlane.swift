@@ -1,5 +1,6 @@
 import Boot
 import Inventory
+import Net
 import Wire
 
 /// The boot plane that machines on the provisioning network talk to, unauthenticated: iPXE
@@ -17,6 +18,7 @@ struct BootPlane: Sendable {
     let discoveries: DiscoveryRecorder
     /// What each machine last asked for, for a timed-out install's event.
     let lastSeen: BootPlaneLastSeen
+    let origin: OriginGuard
     /// The database and each plane, for `/healthz`.
     let health: ServiceHealth
     let log: Logger
@@ -50,7 +52,9 @@ struct BootPlane: Sendable {
         do { mac = try MACAddress(macText) } catch { return .error(400, error.description) }
         var response: HTTPResponse
         do {
-            response = script(try bootDecision(mac), mac: mac, server: context.serverURL(override: serverURL))
+            // A HEAD learns what a GET would get, and changes nothing (no discovery, no booting).
+            let planned = request.method == "HEAD" ? plan(try inventory.machine(mac)) : try bootDecision(mac, from: context.peer)
+            response = script(planned, mac: mac, server: context.serverURL(override: serverURL))
         } catch {
             log.error("boot-script-failed", ["mac": mac.description, "error": error.description])
             response = .error(500, error.description)
@@ -83,14 +87,20 @@ struct BootPlane: Sendable {
     }
 
     /// Decides, records what the decision implies (a discovery, a refusal, the move to booting),
-    /// and returns what to render.
-    private func bootDecision(_ mac: MACAddress) throws(InventoryError) -> BootPlan {
+    /// and returns what to render. The script holds no secret, so it is served to anyone; but only
+    /// a request from one of the machine's addresses starts its install (OriginGuard): a stranger
+    /// asking for a registered machine's script must not set its install clock running.
+    private func bootDecision(_ mac: MACAddress, from peer: SocketAddress) throws(InventoryError) -> BootPlan {
         var planned = plan(try discoveries.scriptRequested(by: mac))
         if let refusal = planned.refusal {
             try inventory.record("boot-refused", for: mac, source: "http", detail: refusal)
             log.warning("boot-refused", ["mac": mac.description, "reason": refusal])
         }
-        if case .install(let event?) = planned.decision, let profile = planned.profile {
+        if case .install(let event?) = planned.decision, let profile = planned.profile, let machine = planned.machine {
+            if case .refused(let reason) = try origin.verdict(machine, from: peer) {
+                try origin.recordRefusal(mac, what: "boot-install", reason: reason)
+                return planned
+            }
             let current = try inventory.apply(event, to: mac, source: "http", detail: "profile=\(profile.profile.name)")
             log.info("transition", ["mac": mac.description, "event": event.rawValue, "to": current.state.rawValue])
             planned.machine = current

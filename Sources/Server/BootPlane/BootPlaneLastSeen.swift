@@ -16,8 +16,12 @@ final class BootPlaneLastSeen: @unchecked Sendable {
     /// `request` is the method, path and status; never the query, which may hold a token.
     func record(mac: String, request: String, from address: String, at time: String = Timestamp.now()) {
         lock.withLock {
-            if entries[mac] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.at < $1.value.at })?.key {
-                entries[oldest] = nil
+            // Full: the oldest tenth goes at once, so a flood of made-up MACs costs one sort per
+            // capacity/10 requests, not a scan per request.
+            if entries[mac] == nil, entries.count >= capacity {
+                for (oldest, _) in entries.sorted(by: { $0.value.at < $1.value.at }).prefix(max(1, capacity / 10)) {
+                    entries[oldest] = nil
+                }
             }
             entries[mac] = InstallTimeout.LastSeen(at: time, request: request, from: address)
         }

@@ -9,6 +9,7 @@ struct CloudInitEndpoint: Sendable {
     let profiles: ProfileCatalog
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
+    let origin: OriginGuard
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, path: String) -> HTTPResponse {
@@ -19,6 +20,12 @@ struct CloudInitEndpoint: Sendable {
         var response: HTTPResponse
         do {
             guard let machine = try inventory.machine(mac) else { return .error(404, "no machine with MAC \(mac)") }
+            // Everything here is the machine's own: its payloads carry its install token.
+            if let refusal = try origin.refusal(machine, from: context.peer, what: parts[1]) {
+                var refused = refusal
+                refused.subjectMAC = mac.description
+                return refused
+            }
             switch (request.method, parts[1]) {
             case ("GET", "meta-data"), ("HEAD", "meta-data"): response = try metaData(machine, server: context.serverURL(override: serverURL))
             case ("GET", "k3s-config"), ("HEAD", "k3s-config"): response = try K3sConfigResponder(inventory: inventory, log: log).respond(machine, request)
@@ -27,7 +34,7 @@ struct CloudInitEndpoint: Sendable {
                     response = .error(404, "no such cloud-init resource: \(name)")
                     break
                 }
-                response = try serve(payload, machine, server: context.serverURL(override: serverURL))
+                response = try serve(payload, machine, server: context.serverURL(override: serverURL), fetch: request.method == "GET")
             case ("POST", "phone-home"): response = try InstallReportResponder(inventory: inventory, log: log).respond(.phoneHome, machine, request)
             case ("POST", "failed"): response = try InstallReportResponder(inventory: inventory, log: log).respond(.failed, machine, request)
             case (_, "meta-data"): response = .error(405, "meta-data is fetched with GET")
@@ -74,8 +81,6 @@ struct CloudInitEndpoint: Sendable {
         return .error(500, error.description)
     }
 
-    /// user-data, vendor-data and network-config rendered from the machine's profile. The first
-    /// user-data fetch of a pending install moves the machine to `installing`.
     /// A payload's text for `machine`, with no side effects; nil when it has none to serve.
     func preview(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(TemplateError) -> String? {
         guard let profile = machine.profile.flatMap(profiles.profile) else { return nil }
@@ -90,7 +95,10 @@ struct CloudInitEndpoint: Sendable {
         }
     }
 
-    private func serve(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String) throws(InventoryError) -> HTTPResponse {
+    /// user-data, vendor-data and network-config rendered from the machine's profile. The first
+    /// user-data GET of a pending install moves the machine to `installing`; a HEAD (`fetch`
+    /// false) never changes anything.
+    private func serve(_ payload: CompiledProfile.Payload, _ machine: Machine, server: String, fetch: Bool) throws(InventoryError) -> HTTPResponse {
         let text: String?
         do { text = try preview(payload, machine, server: server) } catch {
             return try renderFailed(machine, payload.rawValue, error)
@@ -98,7 +106,7 @@ struct CloudInitEndpoint: Sendable {
         guard let text else {
             return .error(404, "\(payload.rawValue) for \(machine.mac): profile \(machine.profile ?? "none") has none")
         }
-        if payload == .userData, machine.state == .registered || machine.state == .booting {
+        if fetch, payload == .userData, machine.state == .registered || machine.state == .booting {
             let name = machine.profile ?? ""
             let updated = try inventory.apply(.fetchUserData, to: machine.mac, source: "http", detail: "profile=\(name)")
             log.info("transition", ["mac": machine.mac.description, "event": "fetch-user-data", "to": updated.state.rawValue])

@@ -13,9 +13,20 @@ struct K3sConfigResponder {
     /// Seconds a waiting member is told to wait before asking again.
     static let retryAfter = 15
 
+    /// The states in which a member may fetch its config: its install, up to `ready`.
+    static let servedStates: Set<MachineState> = [.booting, .installing, .installed]
+
     func respond(_ machine: Machine, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
         if let refusal = try InstallTokenCheck(inventory: inventory, log: log).refusal(request, machine, what: "k3s-config") {
             return refusal
+        }
+        // The cluster token is served only while the machine installs (DESIGN.md §11): once it is
+        // ready (or failed, or reimaged) a leaked install token or a later request gets nothing.
+        guard Self.servedStates.contains(machine.state) else {
+            let why = "\(machine.mac) is \(machine.state.rawValue): k3s-config is served only while it is booting, installing or installed"
+            try inventory.record("k3s-config-refused", for: machine.mac, source: "http", detail: why)
+            log.warning("k3s-config-refused", ["mac": machine.mac.description, "why": why])
+            return .error(403, why)
         }
         let node: K3sNode
         do { node = try Self.node(for: machine, inventory) } catch {

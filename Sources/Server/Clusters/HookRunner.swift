@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Inventory
+import Synchronization
 import Wire
 
 /// Plain lifecycle hooks (DESIGN.md §9): every executable regular file in the hooks directory runs,
@@ -12,6 +13,11 @@ import Wire
 /// on the machine and a log line. After a phone-home they also decide the machine's readiness
 /// (DESIGN.md §3): every hook succeeded (or there are none) → `ready`, one failed → `failed`;
 /// except in kubespray clusters, where the playbook run decides (`KubesprayDeployer`).
+///
+/// The queue is bounded (DESIGN.md §11): a change of a machine whose run for the same event has
+/// not started yet joins that run (which then sees the machine as it is by then), and beyond
+/// `queueLimit` waiting runs the events of discovered machines, which any stranger can make, are
+/// dropped and counted; an operator's machines are never dropped.
 final class HookRunner: @unchecked Sendable {
     let directory: String
     let timeout: Double
@@ -26,8 +32,20 @@ final class HookRunner: @unchecked Sendable {
     private var skipped: Set<String> = []
     private var reportedMissing = false
 
+    private struct Run: Hashable {
+        let mac: MACAddress
+        let event: String
+    }
+
+    /// Runs queued and not started, with the machine each will see.
+    private let waiting = Mutex<[Run: Machine]>([:])
+    private let dropped = Atomic<Int>(0)
+    let queueLimit: Int
+
     init(directory: String, timeout: Double, inventory: Inventory, log: Logger,
-         path: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", home: String? = nil) {
+         path: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", home: String? = nil,
+         queueLimit: Int = 1000) {
+        self.queueLimit = queueLimit
         self.directory = directory
         self.timeout = timeout
         self.inventory = inventory
@@ -36,11 +54,29 @@ final class HookRunner: @unchecked Sendable {
         self.home = home
     }
 
-    /// Queues the hooks for one event; returns at once.
+    /// Queues the hooks for one event (or folds it into the same run still waiting); returns at once.
     func fire(_ event: String, _ machine: Machine) {
+        let key = Run(mac: machine.mac, event: event)
+        let queued: Bool? = waiting.withLock { waiting in
+            if waiting[key] != nil {
+                waiting[key] = machine
+                return false
+            }
+            if waiting.count >= queueLimit, machine.state == .discovered { return nil }
+            waiting[key] = machine
+            return true
+        }
+        guard let queued else {
+            // One line for the first drop and one per thousand after it.
+            let count = dropped.add(1, ordering: .relaxed).newValue
+            if count % 1000 == 1 { log.warning("hooks-dropped", ["mac": machine.mac.description, "event": event, "total": String(count)]) }
+            return
+        }
+        guard queued else { return }
         pending.begin()
         queue.async { [self] in
             defer { pending.end() }
+            guard let machine = waiting.withLock({ $0.removeValue(forKey: key) }) else { return }
             let failures = hooks().compactMap { run($0, event, machine) }
             if event == LifecycleEvent.phoneHome.rawValue { settle(machine, failures) }
         }
@@ -74,12 +110,14 @@ final class HookRunner: @unchecked Sendable {
         let mac = machine.mac.description
         do {
             let outcome = try runner.run()
+            ServerMetrics.shared.hookRun(outcome: ServerMetrics.outcome(outcome))
             if outcome.succeeded {
                 log.info("hook-ok", ["mac": mac, "hook": name, "event": event])
                 return nil
             }
             return failed(machine, event, name, "\(outcome.status)" + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.joined(separator: " | ")))
         } catch {
+            ServerMetrics.shared.hookRun(outcome: ServerMetrics.outcome(nil))
             return failed(machine, event, name, error.description)
         }
     }

@@ -176,6 +176,7 @@ final class KubesprayDeployer: @unchecked Sendable {
             event = .hooksFailed
             detail = "\(playbook) did not start: \(error.description)"
         }
+        ServerMetrics.shared.kubesprayRun(playbook: playbook, outcome: ServerMetrics.outcome(try? outcome.get()))
         log.log(event == .hooksSucceeded ? .info : .warning, "kubespray-finished", [("cluster", name), ("playbook", playbook), ("detail", detail)])
         for mac in run.targets {
             do {

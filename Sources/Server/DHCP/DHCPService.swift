@@ -14,6 +14,8 @@ public final class DHCPService: @unchecked Sendable {
     private var policy: DHCPServerPolicy
     private let inventory: Inventory
     private let discoveries: DiscoveryRecorder
+    /// Where the boot plane learns the addresses machines take (DESIGN.md §11).
+    private let overheard: OverheardAddresses
     private let log: Logger
     private let stopped = Mutex<Bool>(false)
     /// Beats on every turn of the loop (at least every 250 ms): the watchdog's proof it runs.
@@ -24,7 +26,8 @@ public final class DHCPService: @unchecked Sendable {
     private var malformed = 0
     private var malformedReported = 0
 
-    init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discoveries: DiscoveryRecorder, discovery: DiscoveryPolicy,
+    init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discoveries: DiscoveryRecorder, overheard: OverheardAddresses,
+         discovery: DiscoveryPolicy,
          serverURL: String?, httpPort: UInt16, log: Logger) throws(StartupError) {
         let ports: [UInt16] = mode == .proxy ? [67, 4011] : [67]
         var sockets: [(UDPSocket, UInt16)] = []
@@ -41,6 +44,7 @@ public final class DHCPService: @unchecked Sendable {
         self.sockets = sockets
         self.inventory = inventory
         self.discoveries = discoveries
+        self.overheard = overheard
         self.log = log
         let leases: [Lease]
         do { leases = try inventory.leases() } catch { throw StartupError("dhcp: cannot load leases: \(error.description)") }
@@ -60,6 +64,7 @@ public final class DHCPService: @unchecked Sendable {
     /// the writers' threads, possibly out of order, but each read sees the latest commit.
     func track(_ change: InventoryChange) {
         let mac = change.machine.mac
+        if change.kind == .deleted { overheard.forget([mac] + change.machine.nics) }
         machines.withLock { machines in
             do {
                 if let current = try inventory.machine(mac), current.mac == mac { machines.update(current) } else { machines.remove(mac) }
@@ -140,8 +145,12 @@ public final class DHCPService: @unchecked Sendable {
             countMalformed("no client MAC or local address", from: datagram.source)
             return nil
         }
+        if DHCPOfferProbe.isProbe(mac) { return nil }
         let now = Int(Date().timeIntervalSince1970)
         let known = machines.withLock { $0 }
+        if known.machine(mac) != nil, let claimed = AddressEvidence.claimed(by: request, sourcePort: datagram.source.port) {
+            overheard.record(claimed, claimedBy: mac)
+        }
         let context = DHCPRequestContext(serverAddress: IPv4Address(rawValue: UInt32(bigEndian: localRaw)), port: port,
                                          source: (IPv4Address(rawValue: UInt32(bigEndian: sourceRaw)), datagram.source.port),
                                          now: now, machine: known.machine(mac))
@@ -157,6 +166,7 @@ public final class DHCPService: @unchecked Sendable {
 
     private func report(_ decided: Decided) {
         let (mac, type, outcome) = (decided.mac, decided.type, decided.outcome)
+        ServerMetrics.shared.dhcpRequest(type: type, reply: outcome.reply?.packet.options.messageType.map { "\($0)" } ?? "none")
         guard let reply = outcome.reply else {
             // A release or decline changes a lease without an answer: worth a line; silence
             // towards clients that are not ours is not.
@@ -194,6 +204,7 @@ public final class DHCPService: @unchecked Sendable {
 
     private func countMalformed(_ why: String, from source: SocketAddress) {
         malformed += 1
+        ServerMetrics.shared.dhcpMalformedPacket()
         // One line per malformed packet would let a flood fill the journal: log the first, then
         // a count at most every 1000.
         if malformed == 1 || malformed - malformedReported >= 1000 {

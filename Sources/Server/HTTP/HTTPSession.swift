@@ -78,6 +78,7 @@ final class HTTPSession: @unchecked Sendable {
                 request = next
             } catch {
                 log.warning("bad-request", ["peer": connection.peer.description, "status": String(error.status), "error": error.description])
+                ServerMetrics.shared.httpRequest(listener: log.component, path: "", status: error.status, seconds: 0)
                 respond(HTTPResponse.error(error.status, error.description), keepAlive: false, includeBody: true)
                 return
             }
@@ -86,6 +87,7 @@ final class HTTPSession: @unchecked Sendable {
             let response = handler(request, context)
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
             logAccess(request, response, milliseconds: milliseconds)
+            ServerMetrics.shared.httpRequest(listener: log.component, path: request.path, status: response.status, seconds: milliseconds / 1000)
             respond(response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
         }
     }

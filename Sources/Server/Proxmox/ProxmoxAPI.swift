@@ -22,15 +22,29 @@ struct ProxmoxAPI: Sendable {
         let path = Array(parts.dropFirst(3))
         switch (path, request.method) {
         case (["endpoints"], "GET"): return .json(200, .object([("endpoints", .array(try endpoints().map(Self.endpointJSON)))]))
-        case (["endpoints"], "POST"): return try addEndpoint(request)
-        case (_, "DELETE") where path.count == 2 && path[0] == "endpoints": return try deleteEndpoint(path[1])
-        case (["templates", "rollout"], "POST"): return try rollout(request)
+        case (["endpoints"], "POST"): return try counted("endpoint-add") { () throws(APIError) in try addEndpoint(request) }
+        case (_, "DELETE") where path.count == 2 && path[0] == "endpoints":
+            return try counted("endpoint-delete") { () throws(APIError) in try deleteEndpoint(path[1]) }
+        case (["templates", "rollout"], "POST"): return try counted("template-rollout") { () throws(APIError) in try rollout(request) }
         case (["vms"], "GET"): return .json(200, try vms.list(endpoint: request.queryValue("endpoint")))
-        case (["vms"], "POST"): return try createVM(request)
-        case (_, "DELETE") where path.count == 2 && path[0] == "vms": return try deleteVM(path[1], request)
+        case (["vms"], "POST"): return try counted("vm-create") { () throws(APIError) in try createVM(request) }
+        case (_, "DELETE") where path.count == 2 && path[0] == "vms":
+            return try counted("vm-delete") { () throws(APIError) in try deleteVM(path[1], request) }
         default:
             guard let allowed = Self.allowedMethods(path) else { throw APIError(404, "no such endpoint: \(request.path)") }
             return .methodNotAllowed(allowed)
+        }
+    }
+
+    /// Runs one operation and counts its outcome (`provisiond_proxmox_operations_total`).
+    private func counted(_ operation: String, _ body: () throws(APIError) -> HTTPResponse) throws(APIError) -> HTTPResponse {
+        do {
+            let response = try body()
+            ServerMetrics.shared.proxmoxOperation(operation, succeeded: response.status < 400)
+            return response
+        } catch {
+            ServerMetrics.shared.proxmoxOperation(operation, succeeded: false)
+            throw error
         }
     }
 

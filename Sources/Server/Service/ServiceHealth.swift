@@ -29,7 +29,9 @@ public final class ServiceHealth: Sendable {
     /// Queries the database (blocking while its queue is busy) and reads every heartbeat.
     public func report() -> HealthReport {
         let database: Result<Int, HealthReport.DatabaseFailure>
-        do { database = .success(try inventory.machineCount()) } catch { database = .failure(.init(message: error.description)) }
+        // A real query through the one connection and serial queue every request uses, so a
+        // wedged queue or a broken database shows.
+        do { database = .success(try inventory.machineCountsByState().values.reduce(0, +)) } catch { database = .failure(.init(message: error.description)) }
         let planes = planes.withLock { $0.map { HealthReport.Plane(name: $0.heartbeat.plane, age: $0.heartbeat.age) } }
         return HealthReport(database: database, planes: planes, maxAge: maxAge)
     }

@@ -111,6 +111,7 @@ public final class TFTPService: @unchecked Sendable {
     /// Answers a request that starts no transfer with ERROR, from a new port like a transfer would.
     private func refuse(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String, fields: KeyValuePairs<String, String>) {
         log.log(.warning, "tftp-refused", fields.map { ($0.key, $0.value) } + [("code", String(code.rawValue)), ("error", message)])
+        ServerMetrics.shared.tftpError(code: code.rawValue)
         guard let socket = try? transferSocket(for: datagram) else { return }
         socket.send(TFTPPacket.error(code: code, message: message).encode())
     }

@@ -14,6 +14,9 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private let log: Logger
     private let onFinish: @Sendable () -> Void
     private var deadline: UInt64 = 0
+    /// DATA payload bytes and blocks sent again after a timeout, for `ServerMetrics`.
+    private var bytesSent = 0
+    private var retransmits = 0
     private var packet: [UInt8]
     /// Client packets are ACKs and ERRORs: small. A longer datagram is cut and fails to decode.
     private var incoming = [UInt8](repeating: 0, count: 1024)
@@ -51,7 +54,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
                 // A datagram that is not TFTP is noise: ignore it, the timer still runs.
                 if let packet = try? TFTPPacket.decode(Array(incoming[..<count])) { outcome = perform(transfer.receive(packet)) }
             } else if DispatchTime.now().uptimeNanoseconds >= deadline {
-                outcome = perform(transfer.timeout())
+                outcome = perform(transfer.timeout(), afterTimeout: true)
             }
         }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
@@ -60,7 +63,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
     }
 
     /// Performs actions in order; returns the outcome once the transfer finishes.
-    private func perform(_ actions: [TFTPAction]) -> TFTPOutcome? {
+    private func perform(_ actions: [TFTPAction], afterTimeout: Bool = false) -> TFTPOutcome? {
         for action in actions {
             switch action {
             case .sendOptionAck(let options):
@@ -73,10 +76,13 @@ final class TFTPTransferRunner: @unchecked Sendable {
                     return .clientError(.notDefined, "read error on the server")
                 }
                 socket.send(packet)
+                bytesSent += packet.count - 4
+                if afterTimeout { retransmits += 1 }
             case .armTimer(let seconds):
                 deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1_000_000_000)
             case .sendError(let code, let message):
                 socket.send(TFTPPacket.error(code: code, message: message).encode())
+                ServerMetrics.shared.tftpError(code: code.rawValue)
             case .finish(let outcome):
                 return outcome
             }
@@ -87,6 +93,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private func report(_ outcome: TFTPOutcome, milliseconds: Double) {
         let fields: KeyValuePairs<String, String>
         let rounded = String((milliseconds * 10).rounded() / 10)
+        ServerMetrics.shared.tftpTransfer(outcome: outcome.metricLabel, bytesSent: bytesSent, retransmits: retransmits)
         switch outcome {
         case .completed:
             let mibPerSecond = milliseconds > 0 ? Double(transfer.length) / 1_048_576 / (milliseconds / 1000) : 0
@@ -98,6 +105,17 @@ final class TFTPTransferRunner: @unchecked Sendable {
         case .gaveUp(let attempts):
             log.warning("tftp-gave-up", ["peer": client.description, "file": name, "attempts": String(attempts),
                                          "acked_blocks": String(transfer.lastAcknowledged), "ms": rounded])
+        }
+    }
+}
+
+extension TFTPOutcome {
+    /// The `outcome` label of `provisiond_tftp_transfers_total`.
+    var metricLabel: String {
+        switch self {
+        case .completed: "completed"
+        case .clientError: "client-error"
+        case .gaveUp: "gave-up"
         }
     }
 }

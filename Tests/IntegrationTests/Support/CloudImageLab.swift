@@ -5,6 +5,8 @@ import Glibc
 /// (10.81.0.1/24) and one tap per QEMU guest enslaved to it, so several guests boot against one
 /// provisiond at once. Made for one test and removed after it, with everything still running
 /// in it. Names carry the test process's PID; namespaces of dead runs are removed first.
+/// Other hosts on the same segment (`addHost`: an attacker, another DHCP server) each get a
+/// namespace of their own with a veth on the bridge.
 final class CloudImageLab: @unchecked Sendable {
     let namespace: String
     let bridge: String
@@ -16,6 +18,7 @@ final class CloudImageLab: @unchecked Sendable {
     private let id: String
     private let lock = NSLock()
     private var taps = 0
+    private var hosts: [String] = []
     private var removed = false
 
     init() throws {
@@ -45,6 +48,23 @@ final class CloudImageLab: @unchecked Sendable {
         return tap
     }
 
+    /// A new host on the segment: its own namespace (returned) whose interface `eth0` has `mac`,
+    /// with no address until the test gives it one.
+    func addHost(mac: String) throws -> String {
+        let (host, link) = lock.withLock { () -> (String, String) in
+            hosts.append(Self.prefix + id + "h\(hosts.count + 1)")
+            return (hosts[hosts.count - 1], Self.prefix + id + "v\(hosts.count)")
+        }
+        try run([["netns", "add", host],
+                 ["-n", namespace, "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", host],
+                 ["-n", namespace, "link", "set", link, "master", bridge],
+                 ["-n", namespace, "link", "set", link, "up"],
+                 ["-n", host, "link", "set", "eth0", "address", mac],
+                 ["-n", host, "link", "set", "lo", "up"],
+                 ["-n", host, "link", "set", "eth0", "up"]])
+        return host
+    }
+
     /// Runs a program inside the namespace (ssh to a guest, ...).
     func run(_ program: String, _ arguments: [String]) throws -> ProcessResult {
         try runTool("ip", ["netns", "exec", namespace, try toolPath(program)] + arguments)
@@ -57,6 +77,7 @@ final class CloudImageLab: @unchecked Sendable {
             defer { removed = true }
             return !removed
         }) else { return }
+        for host in lock.withLock({ hosts }) { Self.removeNamespace(host) }
         Self.removeNamespace(namespace)
     }
 

@@ -62,7 +62,7 @@ final class CloudImageRig: @unchecked Sendable {
                 "--http-listen", "0.0.0.0:\(Self.httpPort)", "--tftp-listen", "0.0.0.0:69",
                 "--profiles-dir", directory.file("profiles"), "--cloud-init-dir", directory.file("cloud-init"),
                 "--assets-dir", directory.file("assets"),
-            ], namespace: lab.namespace)
+            ], namespace: lab.namespace, metadataTrust: "address")
         } catch {
             lab.remove()
             throw error

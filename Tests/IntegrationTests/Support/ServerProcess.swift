@@ -20,11 +20,14 @@ final class ServerProcess: @unchecked Sendable {
     /// The network namespace the server runs in; nil for the test's own (loopback only).
     let namespace: String?
 
-    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil) throws {
+    /// `metadataTrust`: most suites speak for their machines with curl from the test's own
+    /// address, which no machine's network evidence names, so they run with `mac`; the suites
+    /// whose machines really boot (and the trust suite) pass `address`, the server's default.
+    init(dataDir: String, extraArguments: [String] = [], namespace: String? = nil, metadataTrust: String = "mac") throws {
         self.dataDir = dataDir
         self.namespace = namespace
         let arguments = ["--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-                         "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off"] + extraArguments
+                         "--tftp-listen", "127.0.0.1:0", "--dhcp-mode", "off", "--metadata-trust", metadataTrust] + extraArguments
         if let namespace {
             // `ip netns exec` execs provisiond in place: the process is provisiond itself.
             process.executableURL = URL(fileURLWithPath: try toolPath("ip"))
