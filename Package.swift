@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
                               "Support/fakepve_setup.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
-                              "Support/systemd_service_check.sh"]),
+                              "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py"]),
     ]
 )
