@@ -11,6 +11,8 @@ public struct AddressEvidence: Equatable, Sendable, CustomStringConvertible {
         /// overheard (proxy mode; RFC 2131 §4.3.2 / §4.4.1: a client in SELECTING or INIT-REBOOT
         /// broadcasts its REQUEST, naming the address in option 50 or ciaddr).
         case dhcpRequest = "DHCP request"
+        /// Its profile's network configuration, rendered for it, assigns it (`ConfiguredAddresses`).
+        case configured = "configured address"
     }
 
     public let address: IPv4Address

@@ -18,11 +18,29 @@ extension Inventory {
         }
     }
 
-    /// Writes leases (each replacing its address's previous one) in one transaction, before the
-    /// server answers with them.
-    public func saveLeases(_ leases: [Lease]) throws(InventoryError) {
-        try write { database throws(InventoryError) in
+    /// Writes leases (each replacing its address's previous one) and what netboot clients'
+    /// requests said (`sightings`, by MAC) in one transaction, before the server answers them: a
+    /// burst of DHCP costs one fsync. A sighting of an unknown MAC makes it a discovered machine
+    /// (a `discover` event, told to observers); those are returned.
+    @discardableResult
+    public func saveLeases(_ leases: [Lease], sightings: [(mac: MACAddress, sighting: Sighting)] = []) throws(InventoryError) -> [Machine] {
+        let discovered = try write { database throws(InventoryError) in
             let now = Timestamp.now()
+            var discovered: [(machine: Machine, detail: String)] = []
+            for (mac, sighting) in sightings where mac.isUnicast {
+                var machine = try MachineRows.load(database, matching: mac)
+                if machine == nil {
+                    let found = Machine(mac: mac, hostname: nil, profile: nil, role: nil, cluster: nil, ip: nil, state: .discovered,
+                                        instanceID: Secrets.instanceID(), installToken: Secrets.installToken(), labels: [:], nics: [],
+                                        createdAt: now, updatedAt: now)
+                    try MachineRows.insert(database, found)
+                    try EventRows.append(database, mac: mac, event: "discover", from: nil, to: .discovered, source: "dhcp",
+                                         detail: sighting.summary, at: now)
+                    discovered.append((found, sighting.summary))
+                    machine = found
+                }
+                if let machine { try SightingRows.upsert(database, mac: machine.mac, sighting, now: now) }
+            }
             for lease in leases {
                 try database.statement("""
                     INSERT INTO leases (ip, mac, client_id, hostname, state, expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -31,7 +49,12 @@ extension Inventory {
                     """).bind(.text(lease.ip.description), .text(lease.mac.description), SQLValue(lease.clientID), SQLValue(lease.hostname),
                               .text(lease.state.rawValue), .integer(Int64(lease.expires)), .text(now)).run()
             }
+            return discovered
         }
+        for (machine, detail) in discovered {
+            notify(InventoryChange(kind: .created, event: "discover", machine: machine, previous: nil, source: "dhcp", detail: detail))
+        }
+        return discovered.map(\.machine)
     }
 
     public func sighting(_ mac: MACAddress) throws(InventoryError) -> Sighting? {

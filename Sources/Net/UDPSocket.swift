@@ -16,7 +16,15 @@ public final class UDPSocket: @unchecked Sendable {
         public let local: SocketAddress.Host?
         /// The interface it arrived on, when the kernel reported it.
         public let interfaceIndex: Int32?
+        /// How many datagrams the kernel has dropped on this socket for want of buffer space,
+        /// since it was opened (SO_RXQ_OVFL, when `countDrops` turned it on).
+        public let kernelDrops: UInt32?
     }
+
+    /// Receive space, reused: one thread at a time receives from a socket (DHCP's loop, TFTP's
+    /// listener), so a datagram costs one allocation of its own size, not 64 KiB zeroed.
+    private var scratch: [UInt8] = []
+    private var control = [UInt8](repeating: 0, count: 128)
 
     public init(bind address: SocketAddress, broadcast: Bool = false, packetInfo: Bool = false, device: String? = nil) throws(NetError) {
         let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -47,6 +55,27 @@ public final class UDPSocket: @unchecked Sendable {
     /// Only datagrams from `peer` are received from now on, and `send` goes there.
     public func connect(to peer: SocketAddress) throws(NetError) {
         guard peer.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else { throw NetError("connect", address: peer.description) }
+    }
+
+    /// Asks for a receive buffer of `bytes` (SO_RCVBUFFORCE when privileged, which passes
+    /// `net.core.rmem_max`; else SO_RCVBUF, capped by it); returns what the kernel granted (it
+    /// doubles the request for its bookkeeping, socket(7)).
+    @discardableResult
+    public func setReceiveBuffer(bytes: Int) -> Int {
+        var size = Int32(clamping: bytes)
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var granted: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length)
+        return Int(granted)
+    }
+
+    /// Has every received datagram carry the socket's drop count (SO_RXQ_OVFL, socket(7)).
+    public func countDrops() {
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &yes, socklen_t(MemoryLayout<Int32>.size))
     }
 
     public func setNonBlocking() {
@@ -129,12 +158,11 @@ public final class UDPSocket: @unchecked Sendable {
     /// Reads one datagram (up to `capacity` bytes; longer ones are cut and reported as such by
     /// the caller's decoder), or nil when none is waiting on a non-blocking socket.
     public func receive(capacity: Int = 65536) -> Datagram? {
-        var buffer = [UInt8](repeating: 0, count: capacity)
+        if scratch.count != capacity { scratch = [UInt8](repeating: 0, count: capacity) }
         var source = sockaddr_storage()
-        var control = [UInt8](repeating: 0, count: 128)
         var vector = iovec()
         var message = msghdr()
-        let count: Int = buffer.withUnsafeMutableBytes { data in
+        let count: Int = scratch.withUnsafeMutableBytes { data in
             control.withUnsafeMutableBytes { controlBytes in
                 withUnsafeMutablePointer(to: &source) { sourcePointer in
                     withUnsafeMutablePointer(to: &vector) { vectorPointer in
@@ -151,32 +179,41 @@ public final class UDPSocket: @unchecked Sendable {
             }
         }
         guard count >= 0 else { return nil }
-        buffer.removeSubrange(count...)
         let info = PacketInfo.parse(control, length: Int(message.msg_controllen))
-        return Datagram(bytes: buffer, source: SocketAddress(storage: source), local: info?.local, interfaceIndex: info?.interfaceIndex)
+        return Datagram(bytes: Array(scratch[..<count]), source: SocketAddress(storage: source), local: info.local,
+                        interfaceIndex: info.interfaceIndex, kernelDrops: info.drops)
     }
 }
 
-/// Reads IP_PKTINFO from recvmsg's control data. The CMSG_* macros are not importable into
-/// Swift, so the layout is walked by hand: `struct cmsghdr { size_t len; int level; int type; }`
-/// followed by data aligned to `size_t` (glibc's CMSG_ALIGN).
+/// Reads IP_PKTINFO and SO_RXQ_OVFL from recvmsg's control data. The CMSG_* macros are not
+/// importable into Swift, so the layout is walked by hand: `struct cmsghdr { size_t len; int
+/// level; int type; }` followed by data aligned to `size_t` (glibc's CMSG_ALIGN).
 enum PacketInfo {
-    static func parse(_ control: [UInt8], length: Int) -> (local: SocketAddress.Host, interfaceIndex: Int32)? {
+    struct Parsed {
+        var local: SocketAddress.Host?
+        var interfaceIndex: Int32?
+        var drops: UInt32?
+    }
+
+    static func parse(_ control: [UInt8], length: Int) -> Parsed {
         let align = MemoryLayout<Int>.size
         let headerSize = (MemoryLayout<cmsghdr>.size + align - 1) & ~(align - 1)
+        var parsed = Parsed()
         var offset = 0
         while offset + headerSize <= min(length, control.count) {
             let header = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self) }
             let entryLength = Int(header.cmsg_len)
-            guard entryLength >= headerSize, offset + entryLength <= control.count else { return nil }
+            guard entryLength >= headerSize, offset + entryLength <= control.count else { return parsed }
             if header.cmsg_level == Int32(IPPROTO_IP), header.cmsg_type == Int32(IP_PKTINFO),
                entryLength - headerSize >= MemoryLayout<in_pktinfo>.size {
                 let info = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + headerSize, as: in_pktinfo.self) }
-                return (.v4(info.ipi_spec_dst.s_addr), info.ipi_ifindex)
+                (parsed.local, parsed.interfaceIndex) = (.v4(info.ipi_spec_dst.s_addr), info.ipi_ifindex)
+            } else if header.cmsg_level == SOL_SOCKET, header.cmsg_type == SO_RXQ_OVFL, entryLength - headerSize >= 4 {
+                parsed.drops = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + headerSize, as: UInt32.self) }
             }
             offset += (entryLength + align - 1) & ~(align - 1)
         }
-        return nil
+        return parsed
     }
 
     /// Control data carrying one IP_PKTINFO, laid out as CMSG_SPACE(sizeof(in_pktinfo)).

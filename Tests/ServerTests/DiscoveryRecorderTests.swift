@@ -28,8 +28,28 @@ struct DiscoveryRecorderTests {
         let registered = try inventory.register(Self.mac(0), MachineSpec(hostname: "keep", profile: "p"), source: "t")
         let recorder = recorder(discovered: 3, writesPerSecond: 10_000)
         for n in 1...10 { _ = try recorder.scriptRequested(by: Self.mac(n)) }
-        for n in 11...12 { try recorder.sighted(Self.mac(n), Sighting(arch: 7), now: 1000 + n) }
+        for n in 11...12 { try sighted(recorder, Self.mac(n), Sighting(arch: 7), now: 1000 + n) }
         #expect(try inventory.machines().map(\.mac).sorted() == [registered.mac, Self.mac(10), Self.mac(11), Self.mac(12)].sorted())
+    }
+
+    /// What DHCPService does for a netboot client's request: asks, writes with its batch, tells.
+    private func sighted(_ recorder: DiscoveryRecorder, _ mac: MACAddress, _ sighting: Sighting, now: Int) throws {
+        guard recorder.sightingDue(mac, sighting, now: now) else { return }
+        let discovered = try inventory.saveLeases([], sightings: [(mac, sighting)])
+        try recorder.sightingsWritten([(mac, sighting)], discovered: discovered, now: now)
+    }
+
+    @Test("a sighting is due when new, when its facts change, or a minute after it was written")
+    func sightingInterval() throws {
+        let recorder = recorder(discovered: 10, writesPerSecond: 10_000)
+        let mac = Self.mac(1)
+        #expect(recorder.sightingDue(mac, Sighting(arch: 7), now: 1000))
+        try sighted(recorder, mac, Sighting(arch: 7), now: 1000)
+        #expect(try inventory.sighting(mac)?.arch == 7)
+        #expect(try inventory.machine(mac)?.state == .discovered)
+        #expect(!recorder.sightingDue(mac, Sighting(arch: 7), now: 1059))
+        #expect(recorder.sightingDue(mac, Sighting(arch: 9), now: 1001))
+        #expect(recorder.sightingDue(mac, Sighting(arch: 7), now: 1060))
     }
 
     @Test("writes over the budget are skipped: an unknown MAC is then served as unknown, not stored")

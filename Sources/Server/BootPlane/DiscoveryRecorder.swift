@@ -4,9 +4,10 @@ import Inventory
 import Synchronization
 import Wire
 
-/// The one place that records machines seen on the boot plane (DESIGN.md §3): DHCP requests of
-/// netboot clients and iPXE script requests. Unknown MACs become discovered machines; a known
-/// MAC's DHCP sighting is rewritten when its facts change or once a minute, not on every packet.
+/// The one place that decides what the boot plane records of machines it sees (DESIGN.md §3): DHCP
+/// requests of netboot clients (written by DHCPService with its lease batch) and iPXE script
+/// requests. Unknown MACs become discovered machines; a known MAC's DHCP sighting is rewritten
+/// when its facts change or once a minute, not on every packet.
 /// Everything here can be caused by anyone on the segment, so it is bounded (DESIGN.md §11): at
 /// most `limit` discovered machines (the oldest pruned), and all these writes together within
 /// one `RateBudget`; a write over budget is skipped (the machine asks again), counted, and logged
@@ -20,8 +21,8 @@ final class DiscoveryRecorder: Sendable {
     }
 
     private struct State {
-        /// When each MAC's sighting was last written, in Unix seconds.
-        var sightingWritten: [MACAddress: Int] = [:]
+        /// Each MAC's sighting as last written, and when (Unix seconds).
+        var sightingWritten: [MACAddress: (sighting: Sighting, at: Int)] = [:]
         var budget: RateBudget
         /// Writes skipped and machines pruned since the last log line about them.
         var skipped = 0
@@ -44,23 +45,29 @@ final class DiscoveryRecorder: Sendable {
         state = Mutex(State(budget: RateBudget(rate: limits.writesPerSecond, burst: limits.writesPerSecond * 2)))
     }
 
-    /// A DHCP request from a netboot client.
-    func sighted(_ mac: MACAddress, _ sighting: Sighting, now: Int) throws(InventoryError) {
+    /// Whether a netboot client's DHCP sighting is to be written: its facts changed or a minute
+    /// passed since it was, and the write budget allows it. Decided in memory: the DHCP thread
+    /// asks this for every packet.
+    func sightingDue(_ mac: MACAddress, _ sighting: Sighting, now: Int) -> Bool {
         let last = state.withLock { $0.sightingWritten[mac] }
-        if let last, now - last < Self.sightingInterval, let stored = try inventory.sighting(mac), stored.sameFacts(as: sighting) {
-            return
-        }
-        guard spend(now: now) else { return }
-        let known = try inventory.machine(mac) != nil
-        _ = try inventory.discover(mac, sighting: sighting, source: "dhcp", detail: sighting.summary)
+        if let last, now - last.at < Self.sightingInterval, last.sighting.sameFacts(as: sighting) { return false }
+        return spend(now: now)
+    }
+
+    /// After `sightings` were committed (`Inventory.saveLeases`), `discovered` the machines they
+    /// made: remembers them, logs the new machines, and prunes beyond the limit.
+    func sightingsWritten(_ sightings: [(mac: MACAddress, sighting: Sighting)], discovered: [Machine], now: Int) throws(InventoryError) {
         state.withLock { state in
-            state.sightingWritten[mac] = now
+            for (mac, sighting) in sightings { state.sightingWritten[mac] = (sighting, now) }
             // Forget MACs not written for a while once the map outgrows the machines it can hold.
             if state.sightingWritten.count > 2 * limits.discovered + 4096 {
-                state.sightingWritten = state.sightingWritten.filter { now - $0.value < Self.sightingInterval }
+                state.sightingWritten = state.sightingWritten.filter { now - $0.value.at < Self.sightingInterval }
             }
         }
-        if !known { try discovered(mac, via: "dhcp", arch: sighting.arch.map(String.init) ?? "-", now: now) }
+        let arch = Dictionary(sightings.map { ($0.mac, $0.sighting.arch) }, uniquingKeysWith: { $1 })
+        for machine in discovered { log.info("discovered", ["mac": machine.mac.description, "via": "dhcp",
+                                                              "arch": arch[machine.mac]??.description ?? "-"]) }
+        if !discovered.isEmpty { try prune(now: now) }
     }
 
     /// An iPXE boot script request: the machine the MAC belongs to, discovered now if unknown;
@@ -69,12 +76,12 @@ final class DiscoveryRecorder: Sendable {
         if let machine = try inventory.machine(mac) { return machine }
         guard spend(now: now) else { return nil }
         let machine = try inventory.discover(mac, source: "http", detail: "requested a boot script")
-        try discovered(mac, via: "http", arch: "-", now: now)
+        log.info("discovered", ["mac": mac.description, "via": "http"])
+        try prune(now: now)
         return machine
     }
 
-    private func discovered(_ mac: MACAddress, via: String, arch: String, now: Int) throws(InventoryError) {
-        log.info("discovered", ["mac": mac.description, "via": via, "arch": arch])
+    private func prune(now: Int) throws(InventoryError) {
         let pruned = try inventory.pruneDiscovered(keeping: limits.discovered).count
         guard pruned > 0 else { return }
         state.withLock { $0.pruned += pruned }

@@ -41,7 +41,23 @@ final class OriginGuard: Sendable {
         if let ip = machine.ip { evidence.append(AddressEvidence(ip, .reservedIP)) }
         evidence += try inventory.leasedAddresses(of: machine).map { AddressEvidence($0, .lease) }
         evidence += overheard.addresses(of: [machine.mac] + machine.nics).map { AddressEvidence($0, .dhcpRequest) }
+        let verdict = OriginCheck.verdict(source: Self.ipv4(peer), sourceText: peer.hostText, evidence: evidence, trust: trust)
+        guard case .refused = verdict else { return verdict }
+        // Rendering costs more than the lookups: only when they did not match.
+        evidence += configuredAddresses(machine).map { AddressEvidence($0, .configured) }
         return OriginCheck.verdict(source: Self.ipv4(peer), sourceText: peer.hostText, evidence: evidence, trust: trust)
+    }
+
+    /// The addresses the machine's profile's network-config and network-interfaces, rendered for
+    /// it, assign it. A template that does not render gives none here; the machine's own fetch
+    /// of it records the error (`render-failed`).
+    private func configuredAddresses(_ machine: Machine) -> [IPv4Address] {
+        guard let profile = machine.profile.flatMap(profiles.profile) else { return [] }
+        let cluster = (try? inventory.cluster(of: machine)) ?? nil
+        // No address in a network configuration comes from the server URL.
+        let texts = [try? profile.render(.networkConfig, machine: machine, cluster: cluster, serverURL: ""),
+                     try? profile.renderNetworkInterfaces(machine: machine, cluster: cluster, serverURL: "")]
+        return texts.compactMap { $0 ?? nil }.flatMap(ConfiguredAddresses.extract)
     }
 
     /// A 403 when `peer` is not the machine's (the refusal recorded as `WHAT-refused`, at most

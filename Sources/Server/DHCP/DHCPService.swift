@@ -25,6 +25,16 @@ public final class DHCPService: @unchecked Sendable {
     private let machines: Mutex<DHCPMachines>
     private var malformed = 0
     private var malformedReported = 0
+    /// Each socket's kernel drop count as last seen (SO_RXQ_OVFL), and the drops not yet logged;
+    /// touched only on the dhcp thread.
+    private var kernelDrops: [UInt32]
+    private var dropsUnreported = 0
+    private var dropsReportedAt = 0
+
+    /// The receive buffer asked for each socket: a storm of a few thousand machines booting at
+    /// once (DISCOVERs of ~300–600 bytes, each costing ~2 KiB of buffer) must wait in the kernel,
+    /// not be dropped, while a batch commits.
+    static let receiveBuffer = 8 << 20
 
     init(settings: DHCPSettings, mode: DHCPMode, inventory: Inventory, discoveries: DiscoveryRecorder, overheard: OverheardAddresses,
          discovery: DiscoveryPolicy,
@@ -41,7 +51,13 @@ public final class DHCPService: @unchecked Sendable {
                 throw StartupError(message)
             }
         }
+        for (socket, port) in sockets {
+            socket.countDrops()
+            let granted = socket.setReceiveBuffer(bytes: Self.receiveBuffer)
+            log.info("dhcp-socket", ["port": String(port), "receive-buffer": String(granted)])
+        }
         self.sockets = sockets
+        kernelDrops = Array(repeating: 0, count: sockets.count)
         self.inventory = inventory
         self.discoveries = discoveries
         self.overheard = overheard
@@ -87,11 +103,14 @@ public final class DHCPService: @unchecked Sendable {
     /// turn, as a deadlocked one would, so the watchdog restart can be shown under real systemd.
     public func stallForTesting() { stalled.withLock { $0 = true } }
 
-    /// One decided request waiting for its leases to reach the disk before its reply goes out.
+    /// One decided request waiting for its leases (and sighting) to reach the disk before its
+    /// reply goes out.
     private struct Decided {
         let mac: MACAddress
         let type: String
         let outcome: DHCPOutcome
+        /// What the netboot client said of itself, when it is due to be written.
+        let sighting: Sighting?
         let socket: UDPSocket
         let datagram: UDPSocket.Datagram
     }
@@ -111,6 +130,7 @@ public final class DHCPService: @unchecked Sendable {
             for index in UDPSocket.waitReadable(sockets.map(\.socket), milliseconds: 250) {
                 let (socket, port) = sockets[index]
                 while batch.count < Self.batchLimit, let datagram = socket.receive() {
+                    noteKernelDrops(datagram.kernelDrops, socket: index)
                     if let decided = decide(datagram, socket: socket, port: port) { batch.append(decided) }
                 }
             }
@@ -118,16 +138,28 @@ public final class DHCPService: @unchecked Sendable {
         }
     }
 
-    /// Commits the leases of every request in `batch` in one transaction (one fsync for a burst
-    /// of REQUESTs), then sends the replies: a lease is on disk before its client hears of it
-    /// (RFC 2131 §4.3.1: the server must not forget an address it has ACKed).
+    /// Commits the leases and sightings of every request in `batch` in one transaction (one fsync
+    /// for a burst), then sends the replies: a lease is on disk before its client hears of it
+    /// (RFC 2131 §4.3.1: the server must not forget an address it has ACKed). Sightings ride
+    /// along, so the receive loop never waits for a write of its own.
     private func finish(_ batch: [Decided]) {
         let leases = batch.flatMap(\.outcome.leases)
+        // One sighting per MAC (a DISCOVER and its REQUEST can share a batch): the last.
+        var sightings: [(mac: MACAddress, sighting: Sighting)] = []
+        for case let (mac, sighting?) in batch.reversed().map({ ($0.mac, $0.sighting) }) where !sightings.contains(where: { $0.mac == mac }) {
+            sightings.append((mac, sighting))
+        }
         var committed = true
-        if !leases.isEmpty {
-            do { try inventory.saveLeases(leases) } catch {
+        if !leases.isEmpty || !sightings.isEmpty {
+            do {
+                let discovered = try inventory.saveLeases(leases, sightings: sightings)
+                do { try discoveries.sightingsWritten(sightings, discovered: discovered, now: Int(Date().timeIntervalSince1970)) } catch {
+                    log.error("discovery-prune-failed", ["error": error.description])
+                }
+            } catch {
                 committed = false
-                log.error("dhcp-leases-not-saved", ["count": String(leases.count), "error": error.description])
+                log.error("dhcp-leases-not-saved", ["count": String(leases.count), "sightings": String(sightings.count),
+                                                    "error": error.description])
             }
         }
         for decided in batch where committed || decided.outcome.leases.isEmpty {
@@ -155,13 +187,9 @@ public final class DHCPService: @unchecked Sendable {
                                          source: (IPv4Address(rawValue: UInt32(bigEndian: sourceRaw)), datagram.source.port),
                                          now: now, machine: known.machine(mac))
         let outcome = policy.handle(request, context) { address in known.holder(of: address) }
-        if let client = outcome.netboot {
-            do { try discoveries.sighted(mac, Self.sighting(request, client), now: now) } catch {
-                log.error("dhcp-sighting-not-saved", ["mac": mac.description, "error": error.description])
-            }
-        }
+        let sighting = outcome.netboot.map { Self.sighting(request, $0) }.flatMap { discoveries.sightingDue(mac, $0, now: now) ? $0 : nil }
         let type = request.options.messageType.map { "\($0)" } ?? "?"
-        return Decided(mac: mac, type: type, outcome: outcome, socket: socket, datagram: datagram)
+        return Decided(mac: mac, type: type, outcome: outcome, sighting: sighting, socket: socket, datagram: datagram)
     }
 
     private func report(_ decided: Decided) {
@@ -200,6 +228,21 @@ public final class DHCPService: @unchecked Sendable {
             vendorClass: request.options.vendorClass, userClass: request.options.userClass.isEmpty ? nil : request.options.userClass.joined(separator: ","),
             relay: request.giaddr.rawValue == 0 ? nil : request.giaddr,
             circuitID: relay.first { $0.code == 1 }?.value.hexString, remoteID: relay.first { $0.code == 2 }?.value.hexString)
+    }
+
+    /// Counts what the kernel dropped on a socket since its last datagram (a metric, and a log
+    /// line at most a minute).
+    private func noteKernelDrops(_ total: UInt32?, socket index: Int) {
+        guard let total, total != kernelDrops[index] else { return }
+        let added = Int(total &- kernelDrops[index])
+        kernelDrops[index] = total
+        ServerMetrics.shared.dhcpDroppedByKernel(added)
+        dropsUnreported += added
+        let now = Int(Date().timeIntervalSince1970)
+        guard now - dropsReportedAt >= 60 else { return }
+        log.warning("dhcp-kernel-drops", ["count": String(dropsUnreported), "port": String(sockets[index].port),
+                                          "why": "the socket's receive buffer was full"])
+        (dropsUnreported, dropsReportedAt) = (0, now)
     }
 
     private func countMalformed(_ why: String, from source: SocketAddress) {

@@ -13,6 +13,7 @@ public final class ServerMetrics: Sendable {
 
     private let dhcpRequests: Counter
     private let dhcpMalformed: Counter
+    private let dhcpKernelDrops: Counter
     private let tftpTransfers: Counter
     private let tftpBytes: Counter
     private let tftpErrors: Counter
@@ -38,6 +39,8 @@ public final class ServerMetrics: Sendable {
         dhcpRequests = registry.counter("provisiond_dhcp_requests_total",
                                         "DHCP requests by message type and the reply sent (none: not answered).", labels: ["type", "reply"])
         dhcpMalformed = registry.counter("provisiond_dhcp_malformed_total", "DHCP datagrams dropped because they did not decode.")
+        dhcpKernelDrops = registry.counter("provisiond_dhcp_kernel_drops_total",
+                                           "DHCP datagrams the kernel dropped before provisiond read them (socket buffer full, SO_RXQ_OVFL).")
         tftpTransfers = registry.counter("provisiond_tftp_transfers_total",
                                          "TFTP transfers by how they ended: completed, client-error, gave-up.", labels: ["outcome"])
         tftpBytes = registry.counter("provisiond_tftp_sent_bytes_total", "TFTP DATA payload bytes sent, retransmissions included.")
@@ -62,6 +65,7 @@ public final class ServerMetrics: Sendable {
         sqliteCommit = registry.histogram("provisiond_sqlite_commit_duration_seconds", "Time of one SQLite COMMIT (fsync included).",
                                           buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
         dhcpMalformed.increment(by: 0)
+        dhcpKernelDrops.increment(by: 0)
         tftpBytes.increment(by: 0)
         tftpRetransmits.increment(by: 0)
         for outcome in Self.runOutcomes {
@@ -77,6 +81,7 @@ public final class ServerMetrics: Sendable {
 
     func dhcpRequest(type: String, reply: String) { dhcpRequests.increment(type, reply) }
     func dhcpMalformedPacket() { dhcpMalformed.increment() }
+    func dhcpDroppedByKernel(_ count: Int) { dhcpKernelDrops.increment(by: Double(count)) }
 
     func tftpTransfer(outcome: String, bytesSent: Int, retransmits: Int) {
         tftpTransfers.increment(outcome)
