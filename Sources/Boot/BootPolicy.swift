@@ -31,6 +31,14 @@ public enum BootPolicy {
         }
     }
 
+    /// Whether a machine that `decide` holds boots the commissioning profile instead of waiting
+    /// (MAAS's enlistment): only a discovered machine, and only until it has reported its facts,
+    /// so the next power-on after commissioning waits in iPXE for the operator.
+    public static func commissions(decision: BootDecision, discovered: Bool, hasFacts: Bool) -> Bool {
+        guard case .hold = decision else { return false }
+        return discovered && !hasFacts
+    }
+
     /// `state` nil means the MAC is unknown (the caller records it as discovered).
     public static func decide(state: MachineState?, discovery: DiscoveryPolicy) -> BootDecision {
         switch state {

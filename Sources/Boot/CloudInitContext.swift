@@ -6,9 +6,11 @@ import Wire
 public enum CloudInitContext {
     /// Names profiles may not redefine.
     public static let builtIn: Set<String> = ["machine", "server_url", "cloud_init_url", "nocloud_seed", "phone_home_url", "failed_url",
-                                              "install_token", "cluster", "k3s", "report"]
+                                              "install_token", "cluster", "k3s", "report", "facts"]
 
-    public static func values(machine: Machine, profile: Profile, cluster: Cluster? = nil, serverURL: String) -> [String: TemplateValue] {
+    /// `facts`: the machine's latest hardware facts; without them templates see `facts` empty.
+    public static func values(machine: Machine, profile: Profile, cluster: Cluster? = nil, facts: HardwareFacts? = nil,
+                              serverURL: String) -> [String: TemplateValue] {
         let base = "\(serverURL)/cloud-init/\(machine.mac)/"
         var context = profile.variables
         context["machine"] = .map([
@@ -22,6 +24,7 @@ public enum CloudInitContext {
             "labels": .map(machine.labels.mapValues(TemplateValue.string)),
             "nics": .list(machine.nics.map { .string($0.description) }),
         ])
+        context["facts"] = facts?.templateValue ?? .map([:])
         context["server_url"] = .string(serverURL)
         // NoCloud's seed URL: cloud-init appends meta-data, user-data, vendor-data (and 24.1+
         // network-config) to it.

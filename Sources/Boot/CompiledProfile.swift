@@ -31,27 +31,27 @@ public struct CompiledProfile: Sendable {
     }
 
     /// `cluster`: the machine's cluster, when it is a member (templates then see `cluster` and,
-    /// for k3s, `k3s`).
-    public func renderCmdline(machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String {
-        try cmdline.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
+    /// for k3s, `k3s`); `facts`: its hardware facts, when it has been commissioned.
+    public func renderCmdline(machine: Machine, cluster: Cluster? = nil, facts: HardwareFacts? = nil, serverURL: String) throws(TemplateError) -> String {
+        try cmdline.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, facts: facts, serverURL: serverURL),
                            escaping: .kernelCommandLine)
     }
 
     /// The profile's ENI text for meta-data's `network-interfaces`; nil when it has none. Each
     /// substitution must be one word (the command-line check: no spaces, quotes or line breaks).
-    public func renderNetworkInterfaces(machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String? {
-        try networkInterfaces?.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
+    public func renderNetworkInterfaces(machine: Machine, cluster: Cluster? = nil, facts: HardwareFacts? = nil, serverURL: String) throws(TemplateError) -> String? {
+        try networkInterfaces?.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, facts: facts, serverURL: serverURL),
                                       escaping: .kernelCommandLine)
     }
 
     /// The payload's YAML for this machine; nil when the profile has none.
-    public func render(_ payload: Payload, machine: Machine, cluster: Cluster? = nil, serverURL: String) throws(TemplateError) -> String? {
+    public func render(_ payload: Payload, machine: Machine, cluster: Cluster? = nil, facts: HardwareFacts? = nil, serverURL: String) throws(TemplateError) -> String? {
         let template: Template? = switch payload {
         case .userData: userData
         case .vendorData: vendorData
         case .networkConfig: networkConfig
         }
-        return try template?.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, serverURL: serverURL),
+        return try template?.render(CloudInitContext.values(machine: machine, profile: profile, cluster: cluster, facts: facts, serverURL: serverURL),
                                     escaping: .yamlDoubleQuoted)
     }
 }

@@ -127,5 +127,15 @@ public enum Schema {
                 UNIQUE (endpoint, vmid)
             ) STRICT;
             """),
+        Migration(version: 5, name: "hardware facts", sql: """
+            -- What the deploy environment reported (DESIGN.md §13): the latest document per machine,
+            -- as HardwareFacts.json encodes it (decoded and checked before it is stored).
+            CREATE TABLE machine_facts (
+                mac TEXT PRIMARY KEY REFERENCES machines(mac) ON DELETE CASCADE,
+                facts TEXT NOT NULL,             -- JSON, format version 1
+                environment TEXT,                -- the deploy environment's version
+                reported_at TEXT NOT NULL
+            ) STRICT;
+            """),
     ]
 }

@@ -103,7 +103,7 @@ struct Command: Sendable {
             try context.client.call("DELETE", "/api/v1/machines/\(mac)")
             return context.json ? "{\"deleted\":\"\(mac)\"}\n" : "deleted \(mac)\n"
         },
-    ] + ClusterCommands.all + ProxmoxCommands.all + [DoctorCommand.command]
+    ] + ClusterCommands.all + ProxmoxCommands.all + ImageCommands.all + [DoctorCommand.command]
 
     private static func lifecycle(_ name: String, _ summary: String) -> Command {
         Command(name: name, positionals: ["MAC"], valued: ["--reason"], switches: [], summary: summary,

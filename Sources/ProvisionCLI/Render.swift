@@ -16,6 +16,41 @@ enum Render {
             let facts = seen.filter { $0.1 != .null }.map { "\($0.0)=\(display($0.1))" }
             text += pad("seen:", 12) + facts.joined(separator: " ") + "\n"
         }
+        if let facts = machine["facts"], facts != .null { text += hardware(facts) }
+        return text
+    }
+
+    /// The hardware facts block of `show`: one line per system, CPU, memory, disk and NIC.
+    static func hardware(_ facts: JSONValue) -> String {
+        func words(_ values: [JSONValue?]) -> String {
+            values.compactMap { $0 }.filter { $0 != .null }.map { $0.stringValue ?? $0.encoded() }.joined(separator: " ")
+        }
+        func bytes(_ value: JSONValue?) -> String {
+            guard let count = value?.intValue else { return "?" }
+            return count >= 1 << 30 ? "\(count / (1 << 30)) GiB" : "\(count / (1 << 20)) MiB"
+        }
+        let system = facts["system"], firmware = facts["firmware"], cpu = facts["cpu"]
+        var text = pad("hardware:", 12) + words([system?["vendor"], system?["product"]])
+        if let serial = system?["serial"]?.stringValue { text += " serial \(serial)" }
+        if let uuid = system?["uuid"]?.stringValue { text += " uuid \(uuid)" }
+        text += ", " + display(firmware?["mode"])
+        if let secureBoot = firmware?["secure_boot"]?.boolValue { text += secureBoot ? " secure boot on" : " secure boot off" }
+        text += "\n"
+        text += pad("cpu:", 12) + "\(display(cpu?["model"])), \(display(cpu?["sockets"])) sockets, \(display(cpu?["cores"])) cores, "
+            + "\(display(cpu?["threads"])) threads\n"
+        text += pad("memory:", 12) + bytes(facts["memory"]?["total_bytes"]) + "\n"
+        for disk in facts["disks"]?.arrayValue ?? [] {
+            let table = disk["partition_table"]?.stringValue.map { "partition table \($0)" } ?? "no partition table"
+            let flags = [disk["removable"]?.boolValue == true ? "removable" : nil, disk["rotational"]?.boolValue == false ? "ssd" : nil]
+            text += pad("disk:", 12) + words([disk["path"], .string(bytes(disk["size_bytes"])), disk["transport"], disk["model"], disk["serial"]])
+                + ", " + ([table] + flags.compactMap { $0 }).joined(separator: ", ") + "\n"
+        }
+        for nic in facts["nics"]?.arrayValue ?? [] {
+            let link = nic["link"]?.boolValue.map { $0 ? "link up" : "no link" } ?? "link ?"
+            let speed = nic["speed_mbps"]?.intValue.map { " \($0) Mb/s" } ?? ""
+            text += pad("nic:", 12) + words([nic["name"], nic["mac"], nic["driver"]]) + ", \(link)\(speed)\n"
+        }
+        text += pad("reported:", 12) + display(facts["reportedAt"]) + " (deploy environment \(display(facts["environment"])))\n"
         return text
     }
 
@@ -40,10 +75,10 @@ enum Render {
     static func profiles(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
         let profiles = try expect(value)["profiles"]?.arrayValue ?? []
         if json { return JSONValue.array(profiles).encoded(pretty: true) + "\n" }
-        var table = TextTable(["NAME", "KERNEL", "USER-DATA", "DESCRIPTION"])
+        var table = TextTable(["NAME", "KERNEL", "BUILD", "USER-DATA", "DESCRIPTION"])
         for profile in profiles {
             let description = profile["description"]?.stringValue ?? ""
-            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["userData"]),
+            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["kernelVersion"]), display(profile["userData"]),
                        description.count > 60 ? String(description.prefix(57)) + "..." : description])
         }
         return table.render()

@@ -90,6 +90,12 @@ public enum ConfigLoader {
             }
             config.discovery = policy
         },
+        Option(flag: "--commission-profile", key: "commissionProfile", argument: "NAME",
+               help: "with --discovery hold: held machines boot this profile (e.g. commission) once to report their hardware") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            guard AssetPath.components(value)?.count == 1 else { throw StartupError("commission profile \"\(value)\" must be a profile name") }
+            config.commissionProfile = value
+        },
         Option(flag: "--discovery-limit", key: "discoveryLimit", argument: "N",
                help: "discovered machines kept, the oldest pruned beyond it (default 1000)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in

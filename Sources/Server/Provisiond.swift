@@ -51,6 +51,9 @@ public final class Provisiond: @unchecked Sendable {
                                                requireDirectories: config.profilesDirs != nil)
         self.profiles = profiles
         Self.logProfiles(profiles, log)
+        if let name = config.commissionProfile, profiles.profile(name)?.profile.kernel == nil {
+            throw StartupError("commission profile \"\(name)\" is not a profile with a kernel in \(profiles.directories.joined(separator: ":"))")
+        }
         let schedule = WatchdogSchedule.from(environment: ProcessInfo.processInfo.environment, pid: getpid())
         let health = ServiceHealth(inventory: inventory, maxAge: schedule.maxAge)
         watchdog = SystemdWatchdog(health: health, schedule: schedule, log: log.named("watchdog"))
@@ -67,7 +70,7 @@ public final class Provisiond: @unchecked Sendable {
         }
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
-                             discovery: config.discovery, serverURL: config.serverURL,
+                             discovery: config.discovery, commissionProfile: config.commissionProfile, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           origin: origin, log: log.named("cloud-init")),
                              discoveries: discoveries, lastSeen: lastSeen, origin: origin, health: health, log: log.named("boot"))
@@ -84,6 +87,7 @@ public final class Provisiond: @unchecked Sendable {
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending), health: health)
         admin.doctor = doctor
+        admin.images = try ImageStore(directory: config.dataDir + "/images", log: log.named("images"))
         var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         if let listen = config.metricsListen {
             servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))

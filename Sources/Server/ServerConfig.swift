@@ -33,6 +33,9 @@ public struct ServerConfig: Sendable, Equatable {
     /// address each request arrives on.
     public var serverURL: String?
     public var discovery: DiscoveryPolicy = .ignore
+    /// Under `hold`, discovered machines boot this profile (the deploy environment) once to report
+    /// their hardware before an operator adopts them; nil: they only wait.
+    public var commissionProfile: String?
     /// Discovered machines kept; the oldest are pruned beyond it (DESIGN.md §11).
     public var discoveryLimit = 1000
     /// Discovery and sighting writes a second, all MACs together.

@@ -31,3 +31,26 @@ import Testing
         }
     }
 }
+
+/// Commission-only (issue 14): held, discovered machines boot the commissioning profile once.
+@Suite struct CommissionPolicyTests {
+    /// decision, discovered, has facts → commissions
+    static let table: [(BootDecision, Bool, Bool, Bool)] = [
+        (.hold(reason: "not registered"), true, false, true),
+        (.hold(reason: "not registered"), true, true, false),
+        (.hold(reason: "not registered"), false, false, false),
+        (.localDisk(reason: "not registered"), true, false, false),
+        (.install(event: .bootInstall), true, false, false),
+    ]
+
+    @Test(arguments: table.indices)
+    func decides(_ index: Int) {
+        let (decision, discovered, hasFacts, expected) = Self.table[index]
+        #expect(BootPolicy.commissions(decision: decision, discovered: discovered, hasFacts: hasFacts) == expected)
+    }
+
+    @Test func onlyUnknownOrDiscoveredMachinesUnderHoldAreHeld() {
+        let held = MachineState.allCases.filter { if case .hold = BootPolicy.decide(state: $0, discovery: .hold) { true } else { false } }
+        #expect(held == [.discovered])
+    }
+}

@@ -29,6 +29,13 @@ struct ConfigLoaderFlagTests {
         #expect(try loadedConfig(arguments).dataDir == "/srv/prov")
     }
 
+    @Test("--commission-profile names a profile held machines boot to report their hardware")
+    func commissionProfile() throws {
+        #expect(try loadedConfig([]).commissionProfile == nil)
+        #expect(try loadedConfig(["--discovery", "hold", "--commission-profile", "commission"]).commissionProfile == "commission")
+        #expect(loadFailure(["--commission-profile", "../etc/x"]) == "commission profile \"../etc/x\" must be a profile name")
+    }
+
     @Test("an inline value may itself contain '='")
     func inlineValueWithEquals() throws {
         #expect(try loadedConfig(["--data-dir=/srv/a=b"]).dataDir == "/srv/a=b")

@@ -24,7 +24,7 @@ import Wire
 
     @Test func theShippedProfilesLoad() throws {
         let names = try Self.catalog().profiles.keys.sorted()
-        #expect(names == ["debian-12", "k3s-agent", "k3s-server", "local-disk", "ubuntu-24.04"])
+        #expect(names == ["commission", "debian-12", "k3s-agent", "k3s-server", "local-disk", "ubuntu-24.04"])
     }
 
     /// Each shipped profile as shipped, and with its lists filled in as an operator would.

@@ -19,6 +19,8 @@ struct AdminAPI: Sendable {
     var health: ServiceHealth?
     /// `/api/v1/doctor`.
     var doctor: ServerDoctor?
+    /// `/api/v1/images`.
+    var images: ImageStore?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -51,7 +53,9 @@ struct AdminAPI: Sendable {
         if parts.count == 3, parts[2] == "profiles" {
             guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
             let profiles = (boot?.profiles.profiles.values.map(\.profile) ?? []).sorted { $0.name < $1.name }
-            return .json(200, .object([("profiles", .array(profiles.map(MachineJSON.profile)))]))
+            return .json(200, .object([("profiles", .array(profiles.map { profile in
+                MachineJSON.profile(profile, kernelVersion: boot.flatMap { AssetBuildVersion.of(profile, in: $0.assets.directory) })
+            }))]))
         }
         if parts.count > 3, parts[2] == "proxmox", let proxmox { return try proxmox.route(parts, request) }
         if parts.count == 3, parts[2] == "leases" {
@@ -62,6 +66,9 @@ struct AdminAPI: Sendable {
         if parts.count == 3, parts[2] == "doctor", let doctor {
             guard request.method == "GET" else { return methodNotAllowed(["GET"]) }
             return try Self.doctor(doctor, request)
+        }
+        if parts.count >= 3, parts[2] == "images", let images {
+            return try ImageAPI(store: images).route(Array(parts.dropFirst(3)), request)
         }
         if parts.count >= 3, parts[2] == "clusters" {
             return try ClusterAPI(inventory: inventory).route(Array(parts.dropFirst(3)), request)
@@ -89,6 +96,8 @@ struct AdminAPI: Sendable {
         case (4, _, _): return methodNotAllowed(["GET", "PATCH", "DELETE"])
         case (5, "GET", "events"): return try machineEvents(mac)
         case (5, _, "events"): return methodNotAllowed(["GET"])
+        case (5, "GET", "facts"): return try machineFacts(mac)
+        case (5, _, "facts"): return methodNotAllowed(["GET"])
         case (5, "POST", "adopt"): return try adopt(mac, request)
         case (5, "POST", "reimage"): return try operate(.reimage, mac, request)
         case (5, "POST", "retire"): return try operate(.retire, mac, request)
@@ -132,8 +141,18 @@ struct AdminAPI: Sendable {
         guard let machine = try inventoryCall({ () throws(InventoryError) in try inventory.machine(mac) }) else {
             throw APIError(InventoryError.notFound(mac))
         }
-        let sighting = try inventoryCall { () throws(InventoryError) in try inventory.sighting(machine.mac) }
-        return .json(200, MachineJSON.machine(machine, sighting: sighting))
+        let (sighting, facts) = try inventoryCall { () throws(InventoryError) in
+            (try inventory.sighting(machine.mac), try inventory.facts(of: machine.mac))
+        }
+        return .json(200, MachineJSON.machine(machine, sighting: sighting, facts: .some(facts)))
+    }
+
+    /// The hardware facts the deploy environment reported last (404 until it has).
+    private func machineFacts(_ mac: MACAddress) throws(APIError) -> HTTPResponse {
+        guard let facts = try inventoryCall({ () throws(InventoryError) in try inventory.facts(of: mac) }) else {
+            throw APIError(404, "no hardware facts for \(mac): the machine has not been commissioned")
+        }
+        return .json(200, MachineJSON.facts(facts))
     }
 
     private func updateMachine(_ mac: MACAddress, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {

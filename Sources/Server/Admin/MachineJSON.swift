@@ -4,8 +4,9 @@ import Wire
 
 /// The admin API's JSON forms of inventory records. The install token is never included.
 enum MachineJSON {
-    static func machine(_ machine: Machine, sighting: Sighting? = nil) -> JSONValue {
-        .object([
+    /// `facts`: nil leaves the member out (lists); `.some(nil)` says the machine has none.
+    static func machine(_ machine: Machine, sighting: Sighting? = nil, facts: StoredFacts?? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
             ("mac", .string(machine.mac.description)),
             ("hostname", optional(machine.hostname)),
             ("profile", optional(machine.profile)),
@@ -19,7 +20,15 @@ enum MachineJSON {
             ("createdAt", .string(machine.createdAt)),
             ("updatedAt", .string(machine.updatedAt)),
             ("seen", sighting.map(Self.sighting) ?? .null),
-        ])
+        ]
+        if let facts { members.append(("facts", facts.map(Self.facts) ?? .null)) }
+        return .object(members)
+    }
+
+    /// The facts document as the machine sent it (decoded and re-encoded), and when.
+    static func facts(_ stored: StoredFacts) -> JSONValue {
+        guard case .object(let members) = stored.facts.json else { return stored.facts.json }
+        return .object(members + [("reportedAt", .string(stored.reportedAt))])
     }
 
     /// What the machine's DHCP requests said about it.
@@ -37,11 +46,13 @@ enum MachineJSON {
         ])
     }
 
-    static func profile(_ profile: Profile) -> JSONValue {
+    /// `kernelVersion`: the build of the profile's kernel asset (AssetBuildVersion), when known.
+    static func profile(_ profile: Profile, kernelVersion: String? = nil) -> JSONValue {
         .object([
             ("name", .string(profile.name)),
             ("description", .string(profile.description)),
             ("kernel", optional(profile.kernel)),
+            ("kernelVersion", optional(kernelVersion)),
             ("initrd", .array(profile.initrds.map(JSONValue.string))),
             ("cmdline", .string(profile.cmdline)),
             ("userData", optional(profile.userData)),

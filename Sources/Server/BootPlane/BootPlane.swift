@@ -12,6 +12,8 @@ struct BootPlane: Sendable {
     /// The iPXE binaries over HTTP, for UEFI HTTP boot (DHCP hands out `/ipxe/ipxe.efi`).
     let ipxe: AssetResponder
     let discovery: DiscoveryPolicy
+    /// The profile held, discovered machines boot until they have reported their facts.
+    let commissionProfile: String?
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
     let cloudInit: CloudInitEndpoint
@@ -36,6 +38,9 @@ struct BootPlane: Sendable {
         if path == "/healthz" { return health.response(request) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
+        if path.hasPrefix("/deploy/") {
+            return DeployEndpoint(inventory: inventory, origin: origin, log: log).handle(request, context, path: String(path.dropFirst("/deploy/".count)))
+        }
         if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, context, path: String(path.dropFirst("/cloud-init/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
         // For firmware that cannot send a query: /boot/MAC.ipxe.
@@ -67,6 +72,11 @@ struct BootPlane: Sendable {
     func plan(_ machine: Machine?) -> BootPlan {
         let state = machine.flatMap { $0.state == .discovered ? nil : $0.state }
         let decision = BootPolicy.decide(state: state, discovery: discovery)
+        if let machine, let commissioning = commissionProfile.flatMap(profiles.profile),
+           BootPolicy.commissions(decision: decision, discovered: machine.state == .discovered,
+                                  hasFacts: (try? inventory.facts(of: machine.mac)) != .some(nil)) {
+            return BootPlan(machine: machine, decision: decision, profile: commissioning)
+        }
         guard case .install = decision, let machine else { return BootPlan(machine: machine, decision: decision) }
         let profileName = machine.profile ?? ""
         guard let profile = profiles.profile(profileName) else {
@@ -121,9 +131,11 @@ struct BootPlane: Sendable {
 
     private func scriptText(_ planned: BootPlan, mac: MACAddress, server: String) throws(TemplateError) -> String {
         switch (planned.decision, planned.machine, planned.profile) {
-        case (.install, let machine?, let profile?):
+        // An install, or (held) the commissioning profile: no lifecycle event either way here.
+        case (.install, let machine?, let profile?), (.hold, let machine?, let profile?):
             let cluster = (try? inventory.cluster(of: machine)) ?? nil
-            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, serverURL: server)
+            let facts = (try? inventory.facts(of: machine.mac))??.facts
+            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, facts: facts, serverURL: server)
             return IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
         case (.hold(let reason), _, _): return IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
         case (.localDisk(let reason), _, _): return IPXEScript.localDisk(mac: mac, reason: reason)

@@ -86,7 +86,8 @@ struct CloudInitEndpoint: Sendable {
         guard let profile = machine.profile.flatMap(profiles.profile) else { return nil }
         // A store failure renders without the cluster: templates that need it then name it.
         let cluster = (try? inventory.cluster(of: machine)) ?? nil
-        if let text = try profile.render(payload, machine: machine, cluster: cluster, serverURL: server) { return text }
+        let facts = (try? inventory.facts(of: machine.mac))??.facts
+        if let text = try profile.render(payload, machine: machine, cluster: cluster, facts: facts, serverURL: server) { return text }
         // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
         switch payload {
         case .userData: return "#cloud-config\n{}\n"

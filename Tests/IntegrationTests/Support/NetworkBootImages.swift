@@ -16,9 +16,20 @@ enum NetworkBootImages {
     /// Runs the build script (cached under `.build-netboot/`) and links `linux` and
     /// `initramfs.gz` into `directory`.
     static func buildKernelAndInitramfs(into directory: String) throws {
-        let script = repository.appendingPathComponent("scripts/build-netboot-initramfs")
+        try runBuildScript("build-netboot-initramfs", into: directory, leaving: ["linux", "initramfs.gz"])
+    }
+
+    /// Runs `scripts/build-deploy-env` (cached under /var/tmp) and links `vmlinuz`, `initrd.img`
+    /// and `VERSION` into `directory`.
+    static func buildDeployEnvironment(into directory: String) throws {
+        try runBuildScript("build-deploy-env", into: directory, leaving: ["vmlinuz", "initrd.img", "VERSION"])
+    }
+
+    /// `scripts/NAME OUTDIR`, one build at a time; it must leave `files` in `directory`.
+    private static func runBuildScript(_ name: String, into directory: String, leaving files: [String]) throws {
+        let script = repository.appendingPathComponent("scripts/\(name)")
         guard FileManager.default.isExecutableFile(atPath: script.path) else {
-            throw TestFailure("step build-initramfs: \(script.path) is missing or not executable")
+            throw TestFailure("step \(name): \(script.path) is missing or not executable")
         }
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:" + (environment["PATH"] ?? "")
@@ -27,10 +38,10 @@ enum NetworkBootImages {
             try runProgram(URL(fileURLWithPath: "/bin/bash"), [script.path, directory], environment: environment)
         }
         guard result.status == 0 else {
-            throw TestFailure("step build-initramfs: scripts/build-netboot-initramfs exited \(result.status): \(result.stderr)\(result.stdout)")
+            throw TestFailure("step \(name): scripts/\(name) exited \(result.status): \(result.stderr)\(result.stdout)")
         }
-        for name in ["linux", "initramfs.gz"] where !FileManager.default.fileExists(atPath: directory + "/" + name) {
-            throw TestFailure("step build-initramfs: the script left no \(name) in \(directory): \(result.stderr)")
+        for file in files where !FileManager.default.fileExists(atPath: directory + "/" + file) {
+            throw TestFailure("step \(name): the script left no \(file) in \(directory): \(result.stderr)")
         }
     }
 

@@ -27,6 +27,8 @@ final class NetworkBootVM: @unchecked Sendable {
     /// The exit status of `current` once this class reaped it itself.
     private var exited: Int32?
     private(set) var boots = 0
+    /// More QEMU arguments, e.g. the blank disks a deploy environment inspects.
+    var extraArguments: [String] = []
 
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -91,7 +93,7 @@ final class NetworkBootVM: @unchecked Sendable {
                 "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
             ]
         }
-        return arguments
+        return arguments + extraArguments
     }
 
     /// Powers the machine on; the boot's number names its serial log.
