@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["CSQLite", "Wire", "Clusters", "Model"]),
         .target(name: "Boot", dependencies: ["Wire", "Model"]),
         .target(name: "Proxmox", dependencies: ["Wire"]),
+        // Power control: Redfish shapes and client (over Proxmox's curl transport), ipmitool's
+        // arguments and output, the operation planner. No sockets of its own.
+        .target(name: "Power", dependencies: ["Wire", "Proxmox"]),
         // Prometheus metric families, the registry and the text format: pure, no sockets.
         .target(name: "Metrics"),
         // provisionctl doctor's checks and their verdicts: pure, shared by the server and the CLI.
@@ -41,14 +44,15 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot", "Model"]),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters"]),
         .testTarget(name: "ProxmoxTests", dependencies: ["Proxmox"]),
+        .testTarget(name: "PowerTests", dependencies: ["Power", "Proxmox", "Wire"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Wire"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
         .testTarget(name: "ProvisionCLITests", dependencies: ["ProvisionCLI", "TestSupport"]),
         // The Support scripts run as separate programs (python3, sh), found through #filePath.
-        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "TestSupport"],
+        .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "Power", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
-                              "Support/fakepve_setup.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
+                              "Support/fakepve_setup.py", "Support/ipmi_bmc.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
                               "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py"]),
     ]
 )

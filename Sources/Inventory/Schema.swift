@@ -137,5 +137,22 @@ public enum Schema {
                 reported_at TEXT NOT NULL
             ) STRICT;
             """),
+        // Renumber freely when merging: nothing refers to this version but its place in the list.
+        Migration(version: 6, name: "power settings", sql: """
+            -- How provisiond switches a machine's power (DESIGN.md §14). The password is readable by
+            -- provisiond alone: the database file is 0600 and the API answers has_password only.
+            CREATE TABLE machine_power (
+                mac TEXT PRIMARY KEY REFERENCES machines(mac) ON DELETE CASCADE,
+                driver TEXT NOT NULL CHECK (driver IN ('redfish','ipmi','proxmox')),
+                address TEXT NOT NULL,           -- redfish: https URL; ipmi: host; proxmox: endpoint name
+                port INTEGER,                    -- ipmi: UDP port (623 when NULL)
+                username TEXT,
+                password TEXT,
+                cipher_suite INTEGER,            -- ipmi: RMCP+ cipher suite (-C)
+                ca_pem TEXT,                     -- redfish trust: the CA as PEM ...
+                fingerprint TEXT,                -- ... or the pinned SHA-256 of the BMC's certificate
+                updated_at TEXT NOT NULL
+            ) STRICT;
+            """),
     ]
 }

@@ -17,7 +17,10 @@ public enum CurlConfig {
         if let caFile { lines.append("cacert = \(quoted(caFile))") }
         for (name, value) in exchange.headers { lines.append("header = \(quoted("\(name): \(value)"))") }
         if let body = exchange.body {
-            lines.append("header = \"Content-Type: application/x-www-form-urlencoded\"")
+            // PVE takes forms; a caller sending another type (Redfish's JSON) names it itself.
+            if !exchange.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                lines.append("header = \"Content-Type: application/x-www-form-urlencoded\"")
+            }
             lines.append("data-binary = \(quoted(body))")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -46,14 +49,20 @@ public enum CurlConfig {
         while true {
             guard let end = firstHeadEnd(rest) else { throw .malformed("no complete HTTP response head from curl") }
             let head = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
-            let statusLine = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
+            let headLines = head.split(separator: "\r\n")
+            let statusLine = headLines.first.map(String.init) ?? ""
             let words = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
             guard words.count >= 2, words[0].hasPrefix("HTTP/"), let status = Int(words[1]) else {
                 throw .malformed("bad HTTP status line \"\(statusLine)\"")
             }
             rest = rest[(end + 4)...]
             if (100..<200).contains(status) { continue }
-            return HTTPReply(status: status, reason: words.count > 2 ? String(words[2]) : "", body: Array(rest))
+            var headers: [String: String] = [:]
+            for line in headLines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" })
+            }
+            return HTTPReply(status: status, reason: words.count > 2 ? String(words[2]) : "", body: Array(rest), headers: headers)
         }
     }
 

@@ -22,11 +22,14 @@ public struct HTTPReply: Sendable, Equatable {
     public let status: Int
     public let reason: String
     public let body: [UInt8]
+    /// Header names in lower case; a repeated header keeps its last value.
+    public let headers: [String: String]
 
-    public init(status: Int, reason: String, body: [UInt8]) {
+    public init(status: Int, reason: String, body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.reason = reason
         self.body = body
+        self.headers = headers
     }
 }
 

@@ -44,6 +44,7 @@ struct ProxmoxErrorMappingTests {
         #expect(reply.status == 500)
         #expect(reply.reason == "VM is locked (backup)")
         #expect(String(decoding: reply.body, as: UTF8.self) == "{\"data\":null}")
+        #expect(reply.headers == ["content-type": "application/json"])
         #expect(throws: ProxmoxError.self) { try CurlConfig.parseIncluded(Array("garbage".utf8)) }
     }
 
@@ -54,6 +55,16 @@ struct ProxmoxErrorMappingTests {
         #expect(config.contains(#"header = "Authorization: PVEAPIToken=a@pve!t=s\"e\\c""#))
         #expect(config.contains(#"cacert = "/d/ca.pem""#))
         #expect(config.contains(#"data-binary = "a=1""#))
+        #expect(config.contains("application/x-www-form-urlencoded"))
+    }
+
+    /// Redfish sends JSON through the same transport: its own Content-Type replaces the form's.
+    @Test func curlConfigKeepsTheCallersContentType() {
+        let exchange = HTTPExchange(method: "PATCH", url: "https://bmc/redfish/v1/Systems/1", headers: [("Content-Type", "application/json")],
+                                    body: "{}")
+        let config = CurlConfig.render(exchange, caFile: nil, timeout: 10)
+        #expect(config.contains(#"header = "Content-Type: application/json""#))
+        #expect(!config.contains("x-www-form-urlencoded"))
     }
 
     @Test func ticketHeadersCarryCSRFOnWritesOnlyAndRenewBeforeTwoHours() {

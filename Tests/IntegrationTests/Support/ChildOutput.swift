@@ -30,6 +30,15 @@ final class ChildOutput: @unchecked Sendable {
         thread.start()
     }
 
+    /// Starts `process` with its stdout and stderr into this pipe and no stdin, then reads.
+    func start(_ process: Process) throws {
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.runWithSignalsUnblocked()
+        startReading()
+    }
+
     var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 
     /// Waits until the pipe is drained to EOF; false if writers still hold it after `seconds`.

@@ -125,7 +125,7 @@ final class FakePVE: @unchecked Sendable {
     }
 
     /// A port nobody listens on now: bind port 0, read it, close.
-    private static func freePort() throws -> UInt16 {
+    static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
