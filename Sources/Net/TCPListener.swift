@@ -69,6 +69,9 @@ public final class TCPListener: @unchecked Sendable {
         source.cancel()
     }
 
+    /// Runs `body` on the accept queue, after whatever it is doing now (a liveness probe).
+    public func probe(_ body: @escaping @Sendable () -> Void) { queue.async(execute: body) }
+
     /// Stops accepting; connections already accepted carry on.
     public func close() {
         queue.sync {

@@ -79,11 +79,13 @@ public enum ConfigLoader {
         Option(flag: "--assets-dir", key: "assetsDir", argument: "DIR", help: "files served under /assets/ (default DATA/assets)") {
             $0.assetsDir = $1
         },
-        Option(flag: "--profiles-dir", key: "profilesDir", argument: "DIR", help: "boot profiles, NAME.json each (default ./profiles)") {
-            $0.profilesDir = $1
+        Option(flag: "--profiles-dir", key: "profilesDir", argument: "DIR[:DIR]",
+               help: "boot profiles, NAME.json each; several: the first holding a name wins, each must exist (default ./profiles)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in config.profilesDirs = try directories(value, "profiles")
         },
-        Option(flag: "--cloud-init-dir", key: "cloudInitDir", argument: "DIR", help: "cloud-init templates (default ./cloud-init)") {
-            $0.cloudInitDir = $1
+        Option(flag: "--cloud-init-dir", key: "cloudInitDir", argument: "DIR[:DIR]",
+               help: "cloud-init templates; several: a template is taken from the first that has it (default ./cloud-init)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in config.cloudInitDirs = try directories(value, "cloud-init")
         },
         Option(flag: "--server-url", key: "serverURL", argument: "URL", help: "how machines reach the boot plane (default: the address they used)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
@@ -179,6 +181,19 @@ public enum ConfigLoader {
         return seconds
     }
 
+    /// A search path of directories: `DIR[:DIR...]` as in `$PATH` from a flag, a JSON array of
+    /// them from the config file.
+    private static func directories(_ value: String, _ what: String) throws(StartupError) -> [String] {
+        try directories(value.split(separator: ":", omittingEmptySubsequences: false).map(String.init), what)
+    }
+
+    private static func directories(_ list: [String], _ what: String) throws(StartupError) -> [String] {
+        guard !list.isEmpty, !list.contains(where: \.isEmpty) else {
+            throw StartupError("\(what) directories [\(list.joined(separator: ", "))] must be a non-empty list without empty entries")
+        }
+        return list
+    }
+
     private static func command(_ words: [String]) throws(StartupError) -> [String] {
         guard let first = words.first, !first.isEmpty else { throw StartupError("kubespray command must name a program") }
         return words
@@ -239,12 +254,17 @@ public enum ConfigLoader {
                 let known = (options.map(\.key) + ["dhcp"]).joined(separator: ", ")
                 throw StartupError("config file \(path): unknown key \"\(key)\" (known: \(known))")
             }
-            if key == "kubesprayCommand", let items = value.arrayValue {
+            // These take a JSON array too: the command's words, the directories in order.
+            if ["kubesprayCommand", "profilesDir", "cloudInitDir"].contains(key), let items = value.arrayValue {
                 let words = items.compactMap(\.stringValue)
                 guard words.count == items.count else {
-                    throw StartupError("config file \(path): \"kubesprayCommand\" must be an array of strings")
+                    throw StartupError("config file \(path): \"\(key)\" must be an array of strings")
                 }
-                config.kubesprayCommand = try command(words)
+                switch key {
+                case "kubesprayCommand": config.kubesprayCommand = try command(words)
+                case "profilesDir": config.profilesDirs = try directories(words, "profiles")
+                default: config.cloudInitDirs = try directories(words, "cloud-init")
+                }
                 continue
             }
             guard let text = value.stringValue else {

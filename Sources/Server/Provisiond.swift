@@ -17,6 +17,8 @@ public final class Provisiond: @unchecked Sendable {
     private let dhcp: DHCPService?
     private let deployer: KubesprayDeployer
     private let installTimeouts: InstallTimeoutSweeper
+    private let watchdog: SystemdWatchdog
+    private let profiles: ProfileCatalog
     private let log: Logger
 
     public init(config: ServerConfig) throws(StartupError) {
@@ -36,7 +38,8 @@ public final class Provisiond: @unchecked Sendable {
         do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
         ServerMetrics.shared.attach(inventory, subnets: config.dhcp.subnets)
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
-        let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"))
+        let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"),
+                               home: ProcessInfo.processInfo.environment["HOME"])
         let deployer = KubesprayDeployer(inventory: inventory, settings: .init(command: config.kubesprayCommand, directory: config.kubesprayDir,
                                                                                 timeout: config.kubesprayTimeout, clustersDir: config.clustersDir),
                                          log: log.named("kubespray"))
@@ -45,12 +48,16 @@ public final class Provisiond: @unchecked Sendable {
             hooks.fire(change.event, change.machine)
             deployer.changed(change)
         }
-        let profiles = try ProfileCatalog.load(directory: config.profilesDir, cloudInitDirectory: config.cloudInitDir)
-        log.info("profiles", ["dir": config.profilesDir, "count": String(profiles.profiles.count),
-                              "names": profiles.profiles.keys.sorted().joined(separator: ",")])
+        let profiles = try ProfileCatalog.load(directories: config.resolvedProfilesDirs, cloudInitDirectories: config.resolvedCloudInitDirs,
+                                               requireDirectories: config.profilesDirs != nil)
+        self.profiles = profiles
+        Self.logProfiles(profiles, log)
         if let name = config.commissionProfile, profiles.profile(name)?.profile.kernel == nil {
-            throw StartupError("commission profile \"\(name)\" is not a profile with a kernel in \(config.profilesDir)")
+            throw StartupError("commission profile \"\(name)\" is not a profile with a kernel in \(profiles.directories.joined(separator: ":"))")
         }
+        let schedule = WatchdogSchedule.from(environment: ProcessInfo.processInfo.environment, pid: getpid())
+        let health = ServiceHealth(inventory: inventory, maxAge: schedule.maxAge)
+        watchdog = SystemdWatchdog(health: health, schedule: schedule, log: log.named("watchdog"))
         let lastSeen = BootPlaneLastSeen()
         installTimeouts = InstallTimeoutSweeper(inventory: inventory, profiles: profiles, globalLimit: config.installTimeout, lastSeen: lastSeen,
                                                 log: log.named("install-timeout"))
@@ -67,7 +74,7 @@ public final class Provisiond: @unchecked Sendable {
                              discovery: config.discovery, commissionProfile: config.commissionProfile, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
                                                           origin: origin, log: log.named("cloud-init")),
-                             discoveries: discoveries, lastSeen: lastSeen, origin: origin, log: log.named("boot"))
+                             discoveries: discoveries, lastSeen: lastSeen, origin: origin, health: health, log: log.named("boot"))
         var options = HTTPServerOptions(idleTimeout: config.idleTimeout, headTimeout: config.requestHeadTimeout,
                                         bodyTimeout: config.requestBodyTimeout, connections: descriptors.httpConnections,
                                         connectionsPerAddress: config.httpConnectionsPerAddress)
@@ -83,7 +90,7 @@ public final class Provisiond: @unchecked Sendable {
         var admin = AdminAPI(inventory: inventory, token: token, boot: boot, previewServerURL: serverURL,
                              proxmox: ProxmoxAPI(inventory: inventory, dataDir: config.dataDir, serverURL: serverURL,
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
-                             background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending))
+                             background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending), health: health)
         admin.doctor = doctor
         admin.images = try ImageStore(directory: config.dataDir + "/images", log: log.named("images"))
         // The metrics listener (off by default) takes the admin plane's figures.
@@ -103,6 +110,30 @@ public final class Provisiond: @unchecked Sendable {
             dhcp = service
         } else {
             dhcp = nil
+        }
+        for server in servers { health.monitor(server.heartbeat, probe: server.probe) }
+        for heartbeat in [tftp?.heartbeat, dhcp?.heartbeat].compactMap({ $0 }) { health.monitor(heartbeat) }
+    }
+
+    /// What was loaded; no profile at all gets a warning where the operator looks first, since
+    /// every registered machine would be refused its install.
+    private static func logProfiles(_ profiles: ProfileCatalog, _ log: Logger) {
+        let names = profiles.profiles.keys.sorted()
+        let directories = profiles.directories.joined(separator: ":")
+        if names.isEmpty {
+            log.warning("no-profiles", ["dir": directories, "detail": "no profile found: every machine will be refused; pass --profiles-dir"])
+        }
+        log.info("profiles", ["dir": directories, "count": String(names.count), "names": names.joined(separator: ",")])
+    }
+
+    /// SIGHUP (`systemctl reload`): reads the profiles and templates again. Nothing else restarts,
+    /// so transfers in progress go on; a broken profile keeps the ones in use, and says why.
+    public func reloadProfiles() {
+        do {
+            try profiles.reload()
+            Self.logProfiles(profiles, log)
+        } catch {
+            log.error("profiles-not-reloaded", ["error": error.description, "detail": "the profiles loaded before stay in use"])
         }
     }
 
@@ -173,8 +204,15 @@ public final class Provisiond: @unchecked Sendable {
         }
         deployer.refreshAll()
         installTimeouts.start()
+        watchdog.start()
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         SystemdNotifier.notify("READY=1")
+    }
+
+    /// Test-only: blocks the DHCP loop for good (see main.swift).
+    public func stallForTesting() {
+        guard let dhcp else { return log.warning("stall-for-testing-ignored", ["reason": "DHCP is off"]) }
+        dhcp.stallForTesting()
     }
 
     /// Shuts every plane down after `signal`; the caller exits afterwards.
@@ -185,6 +223,7 @@ public final class Provisiond: @unchecked Sendable {
         tftp?.stop()
         dhcp?.stop()
         installTimeouts.stop()
+        watchdog.stop()
         do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
         log.info("stopped")
     }

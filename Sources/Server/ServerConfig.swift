@@ -24,10 +24,11 @@ public struct ServerConfig: Sendable, Equatable {
     public var tftpRetries = 5
     /// Files served under `/assets/`; nil means `<dataDir>/assets`.
     public var assetsDir: String?
-    /// Boot profiles, `NAME.json` each.
-    public var profilesDir = "./profiles"
-    /// The cloud-init templates profiles name.
-    public var cloudInitDir = "./cloud-init"
+    /// Boot profile directories, `NAME.json` each, the first holding a name wins (an operator's
+    /// own before the shipped ones); nil means `./profiles`, skipped with a warning when missing.
+    public var profilesDirs: [String]?
+    /// Where the templates profiles name are looked up, first wins; nil means `./cloud-init`.
+    public var cloudInitDirs: [String]?
     /// How machines reach the boot plane, e.g. `http://10.77.0.1:8080`; nil derives it from the
     /// address each request arrives on.
     public var serverURL: String?
@@ -82,6 +83,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var resolvedAssetsDir: String { assetsDir ?? dataDir + "/assets" }
     public var resolvedTFTPRoot: String { tftpRoot ?? dataDir + "/tftp" }
     public var adminTokenPath: String { dataDir + "/admin.token" }
+    public var resolvedProfilesDirs: [String] { profilesDirs ?? ["./profiles"] }
+    public var resolvedCloudInitDirs: [String] { cloudInitDirs ?? ["./cloud-init"] }
     public var resolvedHooksDir: String { hooksDir ?? dataDir + "/hooks" }
     /// Kubespray inventories and run logs, `clusters/NAME/` each.
     public var clustersDir: String { dataDir + "/clusters" }

@@ -27,7 +27,8 @@ struct HookRunnerTests {
 
     private func runner(timeout: Double = 5, hooksDir: String? = nil, queueLimit: Int = 1000) -> HookRunner {
         HookRunner(directory: hooksDir ?? directory.file("hooks"), timeout: timeout, inventory: inventory,
-                   log: Logger(component: "hooks", minimum: .error), path: "/usr/bin:/bin", queueLimit: queueLimit)
+                   log: Logger(component: "hooks", minimum: .error), path: "/usr/bin:/bin", home: "/var/lib/provisiond",
+                   queueLimit: queueLimit)
     }
 
     /// A hook that logs each run (`EVENT MAC HOSTNAME`) and holds the first one until the test
@@ -111,6 +112,7 @@ struct HookRunnerTests {
         #expect(try String(contentsOfFile: out + ".env", encoding: .utf8) == """
             CLUSTER=lab
             EVENT=register
+            HOME=/var/lib/provisiond
             HOSTNAME=node1
             IP=10.0.0.7
             MAC=52:54:00:00:70:01

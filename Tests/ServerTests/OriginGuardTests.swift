@@ -28,7 +28,7 @@ struct OriginGuardTests {
             """)
         try directory.write("profiles/static.json", #"{"networkConfig": "static.yaml"}"#)
         try directory.write("profiles/nat.json", #"{"metadataTrust": "mac"}"#)
-        let profiles = try ProfileCatalog.load(directory: directory.file("profiles"), cloudInitDirectory: directory.file("cloud-init"))
+        let profiles = try ProfileCatalog.load(directories: [directory.file("profiles")], cloudInitDirectories: [directory.file("cloud-init")])
         origin = OriginGuard(inventory: inventory, profiles: profiles, trust: .address, overheard: overheard,
                              log: Logger(component: "boot", minimum: .error))
     }

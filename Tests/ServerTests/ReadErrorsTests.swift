@@ -7,14 +7,19 @@ import Testing
 /// a directory, an iPXE binary that cannot be opened).
 @Suite("Read errors are named, not hidden")
 struct ReadErrorsTests {
-    @Test("a missing profiles directory is an empty catalog; one that cannot be listed is a startup error")
+    @Test("a missing profiles directory is an empty catalog unless required; one that cannot be listed is a startup error")
     func profilesDirectory() throws {
         let directory = try TemporaryDirectory()
-        let missing = try ProfileCatalog.load(directory: directory.file("none"), cloudInitDirectory: directory.path)
+        let missing = try ProfileCatalog.load(directories: [directory.file("none")], cloudInitDirectories: [directory.path])
         #expect(missing.profiles.isEmpty)
+        #expect {
+            _ = try ProfileCatalog.load(directories: [directory.file("none")], cloudInitDirectories: [directory.path], requireDirectories: true)
+        } throws: { error in
+            "\(error)" == "profiles directory \(directory.file("none")) does not exist"
+        }
         let notADirectory = try directory.write("profiles", "not a directory")
         #expect {
-            _ = try ProfileCatalog.load(directory: notADirectory, cloudInitDirectory: directory.path)
+            _ = try ProfileCatalog.load(directories: [notADirectory], cloudInitDirectories: [directory.path])
         } throws: { error in
             "\(error)".contains("cannot read profiles directory \(notADirectory)")
         }
@@ -27,7 +32,7 @@ struct ReadErrorsTests {
         try FileManager.default.createDirectory(atPath: directory.file("cloud-init/user.yaml"), withIntermediateDirectories: true)
         _ = try directory.write("profiles/p.json", #"{"userData": "user.yaml"}"#)
         #expect {
-            _ = try ProfileCatalog.load(directory: directory.file("profiles"), cloudInitDirectory: directory.file("cloud-init"))
+            _ = try ProfileCatalog.load(directories: [directory.file("profiles")], cloudInitDirectories: [directory.file("cloud-init")])
         } throws: { error in
             "\(error)".contains("cannot read template \(directory.file("cloud-init/user.yaml"))")
         }

@@ -13,8 +13,8 @@ import Wire
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func catalog() throws -> ProfileCatalog {
-        try ProfileCatalog.load(directory: repository.appendingPathComponent("profiles").path,
-                                cloudInitDirectory: repository.appendingPathComponent("cloud-init").path)
+        try ProfileCatalog.load(directories: [repository.appendingPathComponent("profiles").path],
+                                cloudInitDirectories: [repository.appendingPathComponent("cloud-init").path], requireDirectories: true)
     }
 
     static let machine = Machine(

@@ -15,6 +15,8 @@ struct AdminAPI: Sendable {
     var proxmox: ProxmoxAPI?
     /// Background work `/healthz` reports as pending.
     var background: BackgroundWork?
+    /// The database and each plane, for `/healthz`; without it `/healthz` checks the database alone.
+    var health: ServiceHealth?
     /// `/api/v1/doctor`.
     var doctor: ServerDoctor?
     /// `/api/v1/images`.
@@ -39,17 +41,11 @@ struct AdminAPI: Sendable {
     }
 
     private func health(_ request: HTTPRequest) -> HTTPResponse {
-        guard request.method == "GET" || request.method == "HEAD" else { return methodNotAllowed(["GET", "HEAD"]) }
-        do {
-            _ = try inventory.schemaVersion()
-            var fields: [(String, JSONValue)] = [("status", .string("ok"))]
-            if let background {
-                fields.append(("pending", .object([("hooks", .int(background.hooks.value)), ("kubespray", .int(background.kubespray.value))])))
-            }
-            return .json(200, .object(fields))
-        } catch {
-            return .json(503, .object([("status", .string("unavailable")), ("error", .string(error.description))]))
+        var pending: [(String, JSONValue)] = []
+        if let background {
+            pending.append(("pending", .object([("hooks", .int(background.hooks.value)), ("kubespray", .int(background.kubespray.value))])))
         }
+        return (health ?? ServiceHealth(inventory: inventory, maxAge: 0)).response(request, adding: pending)
     }
 
     private func route(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {

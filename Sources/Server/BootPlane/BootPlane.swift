@@ -21,6 +21,8 @@ struct BootPlane: Sendable {
     /// What each machine last asked for, for a timed-out install's event.
     let lastSeen: BootPlaneLastSeen
     let origin: OriginGuard
+    /// The database and each plane, for `/healthz`.
+    let health: ServiceHealth
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
@@ -33,7 +35,7 @@ struct BootPlane: Sendable {
 
     private func route(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         let path = request.path
-        if path == "/healthz" { return .json(200, .object([("status", .string("ok"))])) }
+        if path == "/healthz" { return health.response(request) }
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
         if path.hasPrefix("/deploy/") {
@@ -78,7 +80,7 @@ struct BootPlane: Sendable {
         guard case .install = decision, let machine else { return BootPlan(machine: machine, decision: decision) }
         let profileName = machine.profile ?? ""
         guard let profile = profiles.profile(profileName) else {
-            let reason = "profile \"\(profileName)\" does not exist in \(profiles.directory)"
+            let reason = "profile \"\(profileName)\" does not exist in \(profiles.directories.joined(separator: ", "))"
             return BootPlan(machine: machine, decision: .localDisk(reason: reason), refusal: reason)
         }
         // A profile without a kernel never installs from the network: its machines boot their

@@ -7,7 +7,8 @@ import Wire
 /// Plain lifecycle hooks (DESIGN.md §9): every executable regular file in the hooks directory runs,
 /// in name order, for each inventory change, with the machine in the environment (`EVENT`,
 /// `MAC`, `HOSTNAME`, `IP`, `ROLE`, `CLUSTER`, `PROFILE`, `STATE`, empty when unset, plus
-/// `PATH`) and as JSON on stdin. They run one at a time on their own queue, never on the thread
+/// `PATH` and provisiond's own `HOME`: the state directory under the systemd unit, where `~/.ssh`
+/// and `~/.ansible` live) and as JSON on stdin. They run one at a time on their own queue, never on the thread
 /// that made the change; a hook that fails, is killed or times out leaves a `hook-failed` event
 /// on the machine and a log line. After a phone-home they also decide the machine's readiness
 /// (DESIGN.md §3): every hook succeeded (or there are none) → `ready`, one failed → `failed`;
@@ -23,6 +24,7 @@ final class HookRunner: @unchecked Sendable {
     private let inventory: Inventory
     private let log: Logger
     private let path: String
+    private let home: String?
     private let queue = DispatchQueue(label: "provisiond.hooks")
     /// Events queued or running (`/healthz`).
     let pending = PendingWork()
@@ -41,13 +43,15 @@ final class HookRunner: @unchecked Sendable {
     let queueLimit: Int
 
     init(directory: String, timeout: Double, inventory: Inventory, log: Logger,
-         path: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", queueLimit: Int = 1000) {
+         path: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", home: String? = nil,
+         queueLimit: Int = 1000) {
         self.queueLimit = queueLimit
         self.directory = directory
         self.timeout = timeout
         self.inventory = inventory
         self.log = log
         self.path = path
+        self.home = home
     }
 
     /// Queues the hooks for one event (or folds it into the same run still waiting); returns at once.
@@ -136,9 +140,11 @@ final class HookRunner: @unchecked Sendable {
             log.warning("hook-ip-unknown", ["mac": machine.mac.description, "error": error.description])
             address = nil
         }
-        return ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": address?.description ?? "",
-                "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
-                "STATE": machine.state.rawValue, "PATH": path]
+        var environment = ["EVENT": event, "MAC": machine.mac.description, "HOSTNAME": machine.hostname ?? "", "IP": address?.description ?? "",
+                           "ROLE": machine.role ?? "", "CLUSTER": machine.cluster ?? "", "PROFILE": machine.profile ?? "",
+                           "STATE": machine.state.rawValue, "PATH": path]
+        environment["HOME"] = home
+        return environment
     }
 
     /// Executable regular files in name order; anything else is skipped and logged once, hidden

@@ -18,6 +18,9 @@ public final class DHCPService: @unchecked Sendable {
     private let overheard: OverheardAddresses
     private let log: Logger
     private let stopped = Mutex<Bool>(false)
+    /// Beats on every turn of the loop (at least every 250 ms): the watchdog's proof it runs.
+    public let heartbeat = Heartbeat(plane: "dhcp")
+    private let stalled = Mutex<Bool>(false)
     /// The machines as DHCP needs them, in memory; see `track`.
     private let machines: Mutex<DHCPMachines>
     private var malformed = 0
@@ -96,6 +99,10 @@ public final class DHCPService: @unchecked Sendable {
 
     public func stop() { stopped.withLock { $0 = true } }
 
+    /// Test-only (`PROVISIOND_TEST_STALL`, see main.swift): the loop blocks for good at its next
+    /// turn, as a deadlocked one would, so the watchdog restart can be shown under real systemd.
+    public func stallForTesting() { stalled.withLock { $0 = true } }
+
     /// One decided request waiting for its leases (and sighting) to reach the disk before its
     /// reply goes out.
     private struct Decided {
@@ -114,6 +121,11 @@ public final class DHCPService: @unchecked Sendable {
     private func serve() {
         for (socket, _) in sockets { socket.setNonBlocking() }
         while !stopped.withLock({ $0 }) {
+            heartbeat.beat()
+            if stalled.withLock({ $0 }) {
+                log.warning("dhcp-stalled-for-testing")
+                DispatchSemaphore(value: 0).wait()
+            }
             var batch: [Decided] = []
             for index in UDPSocket.waitReadable(sockets.map(\.socket), milliseconds: 250) {
                 let (socket, port) = sockets[index]

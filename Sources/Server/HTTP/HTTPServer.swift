@@ -55,6 +55,8 @@ public final class HTTPServer: @unchecked Sendable {
     private let listener: TCPListener
     private let registry: ConnectionRegistry
     private let refusals: RefusalLog
+    /// Beats when the accept queue runs a `probe`.
+    public let heartbeat: Heartbeat
 
     public var address: SocketAddress { listener.address }
 
@@ -63,6 +65,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) throws(NetError) {
         self.name = name
+        heartbeat = Heartbeat(plane: name)
         let registry = ConnectionRegistry(budget: ConnectionBudget(total: options.connections, perSource: options.connectionsPerAddress))
         self.registry = registry
         let refusals = RefusalLog(event: "connections-refused", fields: [("listener", name)], log: log)
@@ -92,6 +95,10 @@ public final class HTTPServer: @unchecked Sendable {
     }()
 
     public func start() { listener.start() }
+
+    /// Makes the heartbeat beat from the accept queue: it beats only while that queue, and
+    /// Dispatch's threads behind it, get to run.
+    public func probe() { listener.probe { [heartbeat] in heartbeat.beat() } }
 
     /// Stops accepting and closes every open connection.
     public func stop() {

@@ -19,6 +19,8 @@ public final class TFTPService: @unchecked Sendable {
     private let slots: Mutex<ConnectionBudget>
     private let busy: RefusalLog
     private let stopped = Mutex<Bool>(false)
+    /// Beats on every turn of the request loop (at least every 250 ms).
+    public let heartbeat = Heartbeat(plane: "tftp")
 
     public var address: SocketAddress { listener.address }
     public var activeTransfers: Int { slots.withLock { $0.count } }
@@ -48,6 +50,7 @@ public final class TFTPService: @unchecked Sendable {
 
     private func acceptLoop() {
         while !stopped.withLock({ $0 }) {
+            heartbeat.beat()
             guard listener.waitReadable(milliseconds: 250), let datagram = listener.receive() else { continue }
             handle(datagram)
         }
