@@ -15,6 +15,12 @@ public final class TCPListener: @unchecked Sendable {
     /// descriptors: see `shedPending()`.
     private let spare = SpareDescriptor()
     private let onShed: @Sendable () -> Void
+    /// An accepted descriptor numbered this high is closed at once: the kernel hands out the
+    /// lowest free number, so it means fewer than `headroom` remain, and the process must never
+    /// run out. libdispatch's worker-pool monitor opens /proc/self/task/*/stat and traps when
+    /// that fails (seen: SIGILL in _dispatch_workq_monitor_pools at a 64-descriptor limit).
+    private let watermark: Int32
+    static let headroom: rlim_t = 16
 
     /// `onShed` runs (on the accept queue) for each connection taken and closed at once because
     /// the process was out of descriptors.
@@ -41,6 +47,9 @@ public final class TCPListener: @unchecked Sendable {
         }
         self.fd = fd
         self.onShed = onShed
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        watermark = Int32(clamping: limit.rlim_cur > 2 * Self.headroom ? limit.rlim_cur - Self.headroom : limit.rlim_cur / 2)
         self.address = SocketAddress(boundTo: fd)
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [weak self] in self?.acceptPending(onAccept) }
@@ -87,6 +96,11 @@ public final class TCPListener: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(fd, $0, &length) }
+            }
+            if client >= watermark {
+                Glibc.close(client)
+                onShed()
+                continue
             }
             if client >= 0 {
                 // accept4 is not exported by Glibc's module map; set the flags the portable way.
