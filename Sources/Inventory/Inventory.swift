@@ -9,6 +9,8 @@ public final class Inventory: @unchecked Sendable {
     // Both are touched only on `queue`.
     private let database: Database
     private let queue = DispatchQueue(label: "provisiond.inventory")
+    /// Connections for lookups that must not wait behind a write's fsync (`read`).
+    private let readers: ReadPool
 
     public let path: String
     private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
@@ -18,6 +20,7 @@ public final class Inventory: @unchecked Sendable {
         self.path = path
         database = try Database(path: path)
         try Migrator.migrate(database, to: migrations, now: Timestamp.now)
+        readers = ReadPool(path: path, capacity: Self.readConnections)
     }
 
     /// The schema version the database is at.
@@ -48,6 +51,17 @@ public final class Inventory: @unchecked Sendable {
             return Result { () throws(InventoryError) -> T in try body(database) }
         }
         return try result.get()
+    }
+
+    /// Read connections at most: about one per core that serves requests, plus one.
+    static let readConnections = 4
+
+    /// Runs a lookup of committed data on a read connection, so it does not wait for the writer
+    /// (on the writer's queue only when every read connection is busy). For single-statement
+    /// reads or reads that need no transaction with a write.
+    func read<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
+        if let result = try readers.read(body) { return result }
+        return try run(body)
     }
 
     /// Runs `body` on the queue inside one write transaction.
