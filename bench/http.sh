@@ -138,7 +138,7 @@ servers=(provisiond nginx)
 declare -A server_pids=([provisiond]=$provisiond_pid [nginx]="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')")
 
 # --- the runs ------------------------------------------------------------------------------------
-declare -A rps=() p99=() others=() errors=()
+declare -A rps=() p99=() others=() errors=() efficiency=()
 wait_idle 30
 log "wrk -t2 -c32 -d${seconds}s --latency: ${#targets[@]} targets × ${#servers[@]} servers × $rounds rounds, taking turns"
 for round in $(seq "$rounds"); do
@@ -147,13 +147,18 @@ for round in $(seq "$rounds"); do
       usage_start "${server_pids[$name]}"
       out=$(wrk -t2 -c32 -d"${seconds}s" --latency "${url[$name]}${path[$target]}")
       share=$(usage_other_share)
+      cpu=$(usage_server_seconds)
       key="$name|$target"
       r=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
       p=$(awk '$1 == "99%" {print $2}' <<<"$out" | to_ms)
       e=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' <<<"$out")
+      # Requests per CPU second the server used: its cost per request, which other load on the
+      # machine disturbs far less than requests/s.
+      per_cpu=$(awk -v r="$r" -v s="$seconds" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? r * s / c : 0) }')
       rps[$key]="${rps[$key]:-} $r"; p99[$key]="${p99[$key]:-} $p"; others[$key]="${others[$key]:-} $share"
+      efficiency[$key]="${efficiency[$key]:-} $per_cpu"
       [[ $e ]] && errors[$key]="${errors[$key]:-}round $round: $e"
-      log "  round $round  $(printf '%-10s %-10s' "$target" "$name") $r requests/s, p99 $p ms, other processes $share % of the CPUs${e:+, $e}"
+      log "  round $round  $(printf '%-10s %-10s' "$target" "$name") $r requests/s, p99 $p ms, $per_cpu requests per server CPU second, other processes $share % of the CPUs${e:+, $e}"
     done
   done
 done
@@ -176,6 +181,11 @@ noisy=""
     awk -v w="$worst" 'BEGIN { exit !(w >= 5) }' && noisy+="${label[$target]} (up to $worst %); "
     printf '%-40s %12s %12s %9s %10s %10s %9s %14s\n' "${label[$target]}" "$pr" "$nr" "$(ratio "$pr" "$nr")" "$pp ms" "$np ms" \
       "$(ratio "$pp" "$np")" "$(echo ${others[provisiond|$target]} / ${others[nginx|$target]})"
+  done
+  printf '%-40s %16s %16s %9s\n' "cost" "prov req/CPU-s" "nginx req/CPU-s" "ratio"
+  for target in "${targets[@]}"; do
+    pe=$(median <<<"${efficiency[provisiond|$target]}"); ne=$(median <<<"${efficiency[nginx|$target]}")
+    printf '%-40s %16s %16s %9s\n' "${label[$target]}" "$pe" "$ne" "$(ratio "$pe" "$ne")"
   done
   echo "every round, requests/s:"
   for target in "${targets[@]}"; do

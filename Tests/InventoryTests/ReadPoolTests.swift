@@ -37,10 +37,15 @@ struct ReadPoolTests {
         let inventory = try Inventory(path: directory.databasePath)
         _ = try inventory.register(testMAC(1), spec("a"), source: "t")
         let pool = ReadPool(path: directory.databasePath, capacity: 1)
-        let inner = try pool.read { _ throws(InventoryError) in try pool.read { _ throws(InventoryError) in 1 } }
+        let inner: Int?? = try pool.read { (_: Database) throws(InventoryError) -> Int? in
+            try pool.read { (_: Database) throws(InventoryError) -> Int in 1 }
+        }
         // The outer read holds the only connection: the inner one is told to go elsewhere.
         #expect(inner == .some(nil))
-        #expect(try pool.read { database throws(InventoryError) in try MachineRows.load(database, matching: testMAC(1))?.hostname } == "a")
+        let hostname: String?? = try pool.read { (database: Database) throws(InventoryError) -> String? in
+            try MachineRows.load(database, matching: testMAC(1))?.hostname
+        }
+        #expect(hostname == .some("a"))
     }
 
     @Test("a read connection refuses writes")
@@ -48,7 +53,7 @@ struct ReadPoolTests {
         let directory = try TemporaryDirectory()
         _ = try Inventory(path: directory.databasePath)
         let pool = ReadPool(path: directory.databasePath, capacity: 1)
-        let refused = try pool.read { database throws(InventoryError) -> Bool in
+        let refused: Bool? = try pool.read { (database: Database) throws(InventoryError) -> Bool in
             do {
                 try database.execute("DELETE FROM machines")
                 return false

@@ -23,18 +23,18 @@ struct RenderCacheTests {
         directory = try TemporaryDirectory()
         inventory = try Inventory(path: directory.file("provision.db"))
         for sub in ["profiles", "cloud-init"] { try FileManager.default.createDirectory(atPath: directory.file(sub), withIntermediateDirectories: true) }
-        try writeProfile(hostnameLine: "hostname: {{ machine.hostname }}")
+        try Self.writeProfile(directory, hostnameLine: "hostname: {{ machine.hostname }}")
         profiles = try ProfileCatalog.load(directories: [directory.file("profiles")], cloudInitDirectories: [directory.file("cloud-init")])
         let log = Logger(component: "boot", minimum: .error)
         let origin = OriginGuard(inventory: inventory, profiles: profiles, trust: .address, overheard: OverheardAddresses(), log: log)
         endpoint = CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: nil, origin: origin, log: log)
     }
 
-    private func writeProfile(hostnameLine: String) throws {
+    private static func writeProfile(_ directory: TemporaryDirectory, hostnameLine: String) throws {
         try directory.write("cloud-init/user.yaml", """
             #cloud-config
             \(hostnameLine)
-            cluster: {{ cluster.name }}
+            cluster: {{ machine.cluster }}
             write_files:
               - path: {{ report.script_path }}
                 content: {{ report.script }}
@@ -75,9 +75,9 @@ struct RenderCacheTests {
         _ = try inventory.update(mac, MachinePatch(hostname: "two", labels: ["rack": "r2"]), source: "t")
         #expect(try cached(.userData, mac)?.contains("hostname: \"two\"") == true)
         try expectSame(mac)
-        // Its cluster appears: the cluster row is an input too.
+        // It joins a cluster: the cluster row becomes an input too.
         _ = try inventory.createCluster(ClusterSpec(name: "c1", kind: .k3s), source: "t")
-        _ = try inventory.update(mac, MachinePatch(cluster: "c1", role: "server"), source: "t")
+        _ = try inventory.update(mac, MachinePatch(role: "server", cluster: "c1"), source: "t")
         try expectSame(mac)
         #expect(try cached(.userData, mac)?.contains("cluster: \"c1\"") == true)
         // Another server URL is another text.
@@ -96,7 +96,7 @@ struct RenderCacheTests {
         let mac = try MACAddress("52:54:00:0c:00:02")
         _ = try inventory.register(mac, MachineSpec(hostname: "three", profile: "p", labels: ["rack": "r1"]), source: "t")
         #expect(try cached(.userData, mac)?.contains("hostname: \"three\"") == true)
-        try writeProfile(hostnameLine: "fqdn: {{ machine.hostname }}.example")
+        try Self.writeProfile(directory, hostnameLine: "fqdn: {{ machine.hostname }}.example")
         try profiles.reload()
         #expect(try cached(.userData, mac)?.contains("fqdn: \"three\".example") == true)
         try expectSame(mac)
@@ -112,7 +112,7 @@ struct RenderCacheTests {
                                   nics: [], createdAt: "", updatedAt: "")
             let inputs = RenderCache.Inputs(machine: machine, cluster: nil, facts: nil, compilation: 1, serverURL: server)
             for _ in 0..<2 {
-                let text = try cache.text("user-data", inputs) { () throws(TemplateError) in
+                let text = try cache.text("user-data", inputs) { () throws(TemplateError) -> String? in
                     renders += 1
                     return "text \(index)"
                 }
