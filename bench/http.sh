@@ -144,7 +144,8 @@ log "wrk -t2 -c32 -d${seconds}s --latency: ${#targets[@]} targets × ${#servers[
 for round in $(seq "$rounds"); do
   for target in "${targets[@]}"; do
     for name in "${servers[@]}"; do
-      usage_start "${server_pids[$name]}"
+      # shellcheck disable=SC2086  # a list of PIDs
+      usage_start ${server_pids[$name]}
       out=$(wrk -t2 -c32 -d"${seconds}s" --latency "${url[$name]}${path[$target]}")
       share=$(usage_other_share)
       cpu=$(usage_server_seconds)
