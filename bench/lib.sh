@@ -98,8 +98,9 @@ wait_idle() {
 }
 
 # --- figures -----------------------------------------------------------------------------------------
-# The median of the numbers on stdin (space or line separated).
-median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{v[NR] = $1} END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The median of the numbers on stdin (space or line separated); words that are no number ("-")
+# are left out.
+median() { tr ' ' '\n' | awk '$1 ~ /^-?[0-9.]+$/' | sort -g | awk '{v[NR] = $1} END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # wrk's durations (850.00us, 1.20ms, 2.5s) in milliseconds.
 to_ms() { awk '{ v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /ms$/) v *= 1000; printf "%.2f\n", v }'; }

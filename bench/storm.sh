@@ -297,7 +297,10 @@ EOF
       first_failure=$(python3 -c 'import json, sys; f = json.load(open(sys.argv[1]))["first_failures"]; print(f[0] if f else "")' "$dir/storm.json")
       [[ $first_failure ]] && record "$name|$count|first_failure" "round$round:${first_failure// /_}"
       log "  N=$count round $round $(printf '%-10s' "$name") $fields$deltas metric_drops=$metric_drops server_cpu=$server_cpu other=${other}%"
-      grep -v ' info ' "$dir/server.log" 2>/dev/null | head -n 3 | sed "s/^/    [$name log] /" >&2 || true
+      # provisiond's warnings and errors, if any (dnsmasq's log holds only its start-up lines).
+      if [[ $name == provisiond ]]; then
+        grep -v ' info ' "$dir/server.log" 2>/dev/null | head -n 3 | sed "s/^/    [provisiond log] /" >&2 || true
+      fi
     done
   done
 done
