@@ -5,8 +5,8 @@
 #   . deploy.sh && deploy_image SERVER MAC TOKEN
 #
 # 1. POST SERVER/deploy/MAC/plan: key=value lines (image, image_url, raw_bytes, sha256, disk,
-#    disk_bytes, seed_file), an empty line, then the seed file's text. A refusal (409) has
-#    already failed the machine on the server: nothing is written.
+#    disk_bytes, seed_url). A refusal (409) has already failed the machine on the server:
+#    nothing is written.
 # 2. The planned disk must be the one the facts described: a block device of exactly disk_bytes,
 #    nothing of it mounted. No other disk is ever opened for writing.
 # 3. curl image_url | zstd -d | dd to the disk, in ten slices of the raw size, posting
@@ -14,10 +14,11 @@
 #    meanwhile) stops the write. The stream must end at exactly raw_bytes.
 # 4. The device's buffers flushed (BLKFLSBUF), raw_bytes read back: their sha256 must be the plan's.
 # 5. The partition table re-read; the largest ext2/3/4 partition holding /etc is the installed
-#    root: the seed file is written into it (its cloud-init then reads provisiond's NoCloud URL).
+#    root: nocloud-seed points its cloud-init at seed_url, provisiond's NoCloud URL.
 # 6. POST deployed?sha256=…&disk=…, and the caller reboots.
 # Any failure after the plan posts SERVER/deploy/MAC/failed with the step and the program's message
-# and returns 1. Every step prints a `DEPLOY:` line. Temporary files go to $DEPLOY_TMP (/tmp).
+# and returns 1. Every step prints a `DEPLOY:` line. Temporary files go to $DEPLOY_TMP (/tmp);
+# nocloud-seed is found in $DEPLOY_LIB (/lib/deploy-env).
 
 deploy_say() { echo "DEPLOY: $*"; }
 
@@ -84,6 +85,7 @@ deploy_image() {
     deploy_base="$1/deploy/$2"
     deploy_token=$3
     deploy_tmp=${DEPLOY_TMP:-/tmp}
+    deploy_lib=${DEPLOY_LIB:-/lib/deploy-env}
 
     # 1. The plan.
     if ! curl -sS --fail-with-body --max-time 60 -X POST -o "$deploy_tmp/plan" "$deploy_base/plan?token=$deploy_token" 2> "$deploy_tmp/plan.err"; then
@@ -96,9 +98,8 @@ deploy_image() {
     sha=$(deploy_plan sha256)
     disk=$(deploy_plan disk)
     disk_bytes=$(deploy_plan disk_bytes)
-    seed_file=$(deploy_plan seed_file)
-    sed '1,/^$/d' "$deploy_tmp/plan" > "$deploy_tmp/seed"
-    for value in "$image" "$url" "$raw" "$sha" "$disk" "$disk_bytes" "$seed_file"; do
+    seed_url=$(deploy_plan seed_url)
+    for value in "$image" "$url" "$raw" "$sha" "$disk" "$disk_bytes" "$seed_url"; do
         [ -n "$value" ] || { deploy_fail plan "incomplete plan: $(tr '\n' ' ' < "$deploy_tmp/plan" | cut -c1-300)"; return 1; }
     done
     deploy_say "plan: image $image ($raw bytes) to $disk"
@@ -149,15 +150,14 @@ deploy_image() {
         deploy_fail root "$root has no /etc: not a root file system"
         return 1
     fi
-    seed_dir="$deploy_tmp/root${seed_file%/*}"
-    if ! { mkdir -p "$seed_dir" && cp "$deploy_tmp/seed" "$deploy_tmp/root$seed_file" && chmod 0644 "$deploy_tmp/root$seed_file"; } 2> "$deploy_tmp/seed.err"; then
+    if ! sh "$deploy_lib/nocloud-seed" "$deploy_tmp/root" "$seed_url" > "$deploy_tmp/seed.out" 2> "$deploy_tmp/seed.err"; then
         umount "$deploy_tmp/root"
-        deploy_fail seed "writing $seed_file on $root: $(deploy_said "$deploy_tmp/seed.err")"
+        deploy_fail seed "nocloud-seed on $root: $(deploy_said "$deploy_tmp/seed.err")"
         return 1
     fi
     sync
     umount "$deploy_tmp/root" 2> "$deploy_tmp/mount.err" || { deploy_fail seed "umount $root: $(deploy_said "$deploy_tmp/mount.err")"; return 1; }
-    deploy_say "seeded $seed_file on $root"
+    deploy_say "seeded $root: $(deploy_said "$deploy_tmp/seed.out")"
 
     # 6. Done: the server moves the machine on, its next network boot gets exit.
     deploy_post deployed "sha256=$got&disk=$disk" \
