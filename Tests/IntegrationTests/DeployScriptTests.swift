@@ -5,7 +5,7 @@ import Wire
 
 /// The deploy environment's deploy path (`scripts/deploy-env/deploy.sh`) run on this host by
 /// busybox sh, with only the programs the environment has (busybox's applets, and curl, zstd,
-/// blkid, blockdev, lsblk as the recipe copies them), against loop devices standing in for
+/// blkid, blockdev, lsblk, partx as the recipe copies them), against loop devices standing in for
 /// disks, with a real provisiond serving a small partitioned image imported as qcow2: it writes,
 /// verifies, finds the root partition and seeds cloud-init; a wrong checksum fails at
 /// verification, a corrupted stream at the write, a disk holding data is never touched.
@@ -41,8 +41,9 @@ import Wire
     /// own programs over them (its /init installs busybox's links without replacing those).
     private func environmentPath(_ dir: TemporaryDirectory) throws -> String {
         let bin = dir.file("env-bin")
+        guard !FileManager.default.fileExists(atPath: bin) else { return bin }
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        for program in ["curl", "zstd", "blkid", "blockdev", "lsblk"] {
+        for program in ["curl", "zstd", "blkid", "blockdev", "lsblk", "partx"] {
             try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(program)", withDestinationPath: try toolPath(program))
         }
         let busybox = try toolPath("busybox")

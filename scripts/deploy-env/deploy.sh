@@ -13,8 +13,9 @@
 #    progress?percent=10..100 after each; a refused progress (the machine was reimaged or failed
 #    meanwhile) stops the write. The stream must end at exactly raw_bytes.
 # 4. The device's buffers flushed (BLKFLSBUF), raw_bytes read back: their sha256 must be the plan's.
-# 5. The partition table re-read; the largest ext2/3/4 partition holding /etc is the installed
-#    root: nocloud-seed points its cloud-init at seed_url, provisiond's NoCloud URL.
+# 5. The partition table re-read (or read by partx where the kernel cannot); the largest ext2/3/4
+#    partition holding /etc is the installed root: nocloud-seed points its cloud-init at
+#    seed_url, provisiond's NoCloud URL.
 # 6. POST deployed?sha256=…&disk=…, and the caller reboots.
 # Any failure after the plan posts SERVER/deploy/MAC/failed with the step and the program's message
 # and returns 1. Every step prints a `DEPLOY:` line. Temporary files go to $DEPLOY_TMP (/tmp);
@@ -65,17 +66,23 @@ deploy_write() {
     [ "$extra" -eq 0 ] || { echo "the image stream is $extra bytes longer than its recorded $raw" > "$deploy_tmp/write.err"; return 1; }
 }
 
+# The partitions the kernel knows on $disk, by name.
+deploy_partitions() {
+    for part in /sys/class/block/"${disk##*/}"/*/partition; do
+        [ -e "$part" ] || continue
+        dir=${part%/partition}
+        echo "${dir##*/}"
+    done
+}
+
 # The installed system's root: the largest ext2/3/4 partition of $disk. Prints its /dev path.
 deploy_root_partition() {
     best=""
     best_size=0
-    for part in /sys/class/block/"${disk##*/}"/*/partition; do
-        [ -e "$part" ] || continue
-        dir=${part%/partition}
-        name=${dir##*/}
+    for name in $(deploy_partitions); do
         type=$(blkid -p -o value -s TYPE "/dev/$name" 2> /dev/null)
         case "$type" in ext2|ext3|ext4) ;; *) continue ;; esac
-        size=$(cat "$dir/size")
+        size=$(cat "/sys/class/block/$name/size")
         [ "$size" -gt "$best_size" ] && { best="/dev/$name"; best_size=$size; }
     done
     echo "$best"
@@ -134,6 +141,12 @@ deploy_image() {
     # 5. The new partition table, the installed root, the seed file.
     blockdev --rereadpt "$disk" 2> "$deploy_tmp/blockdev.err" \
         || { deploy_fail partitions "blockdev --rereadpt $disk: $(deploy_said "$deploy_tmp/blockdev.err")"; return 1; }
+    # A kernel built without this table's parser (some VM kernels lack CONFIG_EFI_PARTITION) finds
+    # none: partx reads the table itself and adds the partitions (BLKPG).
+    if [ -z "$(deploy_partitions)" ]; then
+        partx --add "$disk" 2> "$deploy_tmp/partx.err" \
+            || { deploy_fail partitions "partx --add $disk: $(deploy_said "$deploy_tmp/partx.err")"; return 1; }
+    fi
     # The kernel adds the partitions at once; their /dev nodes (devtmpfs, or udev) a moment later.
     root=""
     tries=0
