@@ -142,6 +142,12 @@ import Wire
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let lab = try DeployLab(dir)
+        // The profiles say what they write, and where.
+        let profiles = try lab.server.ctl(["profiles"]).stdout
+        #expect(profiles.contains(" debian-12 to smallest ") && profiles.contains("IMAGE"), "\(profiles)")
+        let listed = try JSONParser.parse(try lab.server.ctl(["profiles", "--json"]).stdout).arrayValue ?? []
+        #expect(listed.first { $0["name"] == .string(DeployLab.profile) }?["image"]
+                == .object([("name", .string("debian-12")), ("targetDisk", .string("smallest")), ("wipe", .bool(false))]))
         // A profile without an image.
         let plain = "52:54:00:00:71:04"
         #expect(try lab.server.ctl(["register", plain, "--hostname", "plain", "--profile", "local-disk"]).status == 0)
