@@ -41,8 +41,8 @@ deploy_fail() {
 # One line of what a program said (its stderr file), bounded.
 deploy_said() { tr '\n' ' ' < "$1" 2> /dev/null | cut -c1-400; }
 
-# deploy_plan KEY: a value of the plan's key=value head.
-deploy_plan() { sed -n "1,/^\$/s/^$1=//p" "$deploy_tmp/plan"; }
+# deploy_plan KEY: the value of one of the plan's key=value lines.
+deploy_plan() { sed -n "s/^$1=//p" "$deploy_tmp/plan"; }
 
 # stdin: the raw image. Writes exactly $raw bytes to $disk in ten slices, reporting each.
 deploy_write() {
