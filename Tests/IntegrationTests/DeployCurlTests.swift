@@ -86,6 +86,8 @@ import Wire
         #expect(fresh != token)
         let (lateStatus, late) = try lab.request("POST", "/deploy/\(mac)/plan?token=\(fresh)")
         #expect(lateStatus == 409 && late.contains("no deploy in progress: the machine is installing"), "\(late)")
+        let (againStatus, again) = try lab.request("POST", "/deploy/\(mac)/deployed?token=\(fresh)&sha256=\(sha)&disk=/dev/vda")
+        #expect(againStatus == 409 && again.contains("no deploy in progress"), "a second deployed: \(again)")
 
         // The written disk's cloud-init reports with the token from its user-data: installed, ready.
         #expect(try lab.request("POST", "/cloud-init/\(mac)/phone-home?token=\(fresh)").0 == 200)
