@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Metrics"),
         // provisionctl doctor's checks and their verdicts: pure, shared by the server and the CLI.
         .target(name: "Doctor", dependencies: ["Wire"]),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Metrics", "Doctor"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Power", "Metrics", "Doctor"]),
         .executableTarget(name: "provisiond", dependencies: ["Server", "Net"]),
         .target(name: "ProvisionCLI", dependencies: ["Wire", "Doctor"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),

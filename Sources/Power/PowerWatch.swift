@@ -1,0 +1,59 @@
+/// What the power poller knows of each machine: the state its BMC reported last, and where an
+/// operation of provisiond's own is taking it. Fed every reading, it says which readings are
+/// unexpected changes worth an event: not the first reading (nothing to compare), not an
+/// unchanged state, and not the steps of provisiond's own operation on its way to the target
+/// (a cycle passes through off; BMCs apply a change seconds after accepting it).
+public struct PowerWatch: Sendable {
+    /// A change nobody here asked for, e.g. a machine switched off at its button or by its OS.
+    public struct Change: Equatable, Sendable {
+        public let mac: String
+        public let from: PowerState
+        public let to: PowerState
+
+        /// `on → off`.
+        public var summary: String { "\(from) → \(to)" }
+    }
+
+    struct Expectation: Sendable {
+        let target: Bool
+        let until: Double
+    }
+
+    private var last: [String: PowerState] = [:]
+    private var expected: [String: Expectation] = [:]
+
+    public init() {}
+
+    /// provisiond changed the machine's power (or is about to): until `until` (seconds, the
+    /// caller's clock), or until a reading shows the target, changes are the operation's own.
+    public mutating func expect(_ mac: String, on target: Bool, until: Double) {
+        expected[mac] = Expectation(target: target, until: until)
+    }
+
+    /// One reading; returns the change to record, if it is one.
+    public mutating func observe(_ mac: String, _ state: PowerState, at now: Double) -> Change? {
+        let previous = last[mac]
+        last[mac] = state
+        if let expectation = expected[mac] {
+            if now < expectation.until {
+                if state.isOn == expectation.target && !state.isTransitional { expected[mac] = nil }
+                return nil
+            }
+            expected[mac] = nil
+        }
+        guard let previous, previous != state else { return nil }
+        return Change(mac: mac, from: previous, to: state)
+    }
+
+    /// Forgets machines that no longer have power settings, so the watch stays as small as the
+    /// set it polls.
+    public mutating func keep(only macs: Set<String>) {
+        last = last.filter { macs.contains($0.key) }
+        expected = expected.filter { macs.contains($0.key) }
+    }
+}
+
+extension PowerState {
+    /// On its way between on and off (Redfish `PoweringOn` / `PoweringOff`).
+    public var isTransitional: Bool { self == .poweringOn || self == .poweringOff }
+}
