@@ -1,7 +1,7 @@
 @testable import Power
 import Testing
 
-@Suite("PowerWatch: which readings are changes nobody here made")
+@Suite("PowerWatch: which readings are changes, and which of them nobody here made")
 struct PowerWatchTests {
     let mac = "52:54:00:00:00:01"
 
@@ -21,9 +21,10 @@ struct PowerWatchTests {
         _ = watch.observe(mac, .on, at: 0)
         // A cycle: the BMC passes through off and powering-on on its way back.
         watch.expect(mac, on: true, until: 100)
-        #expect(watch.observe(mac, .off, at: 1) == nil)
-        #expect(watch.observe(mac, .poweringOn, at: 2) == nil)
-        #expect(watch.observe(mac, .on, at: 3) == nil)
+        #expect(watch.observe(mac, .off, at: 1) == PowerWatch.Change(mac: mac, from: .on, to: .off, byProvisiond: true))
+        #expect(watch.observe(mac, .poweringOn, at: 2)?.byProvisiond == true)
+        #expect(watch.observe(mac, .on, at: 3)?.byProvisiond == true)
+        #expect(watch.observe(mac, .on, at: 3.5) == nil)
         // The target was seen: the installer switching the machine off is someone else's doing.
         #expect(watch.observe(mac, .off, at: 4) == PowerWatch.Change(mac: mac, from: .on, to: .off))
     }
@@ -33,7 +34,7 @@ struct PowerWatchTests {
         var watch = PowerWatch()
         _ = watch.observe(mac, .off, at: 0)
         watch.expect(mac, on: true, until: 10)
-        #expect(watch.observe(mac, .off, at: 5) == nil)
+        #expect(watch.observe(mac, .off, at: 5) == nil, "no change")
         #expect(watch.observe(mac, .on, at: 11) == PowerWatch.Change(mac: mac, from: .off, to: .on))
     }
 

@@ -5,8 +5,9 @@ import Power
 import Synchronization
 import Wire
 
-/// `--power-poll-interval`: reads the power state of machines with power settings and records
-/// the changes provisiond did not make (`PowerWatch` decides) as `power-changed` events. Work per
+/// `--power-poll-interval`: reads the power state of machines with power settings, logs each
+/// change, and records those provisiond did not make (`PowerWatch` decides) as `power-changed`
+/// events. Work per
 /// tick is bounded: at most `perTick` machines, in turns, read a few at once; a tick that runs
 /// long delays the next (the timer's fires coalesce on its serial queue). A BMC that cannot be
 /// read is logged when its error changes, not at every tick.
@@ -69,7 +70,9 @@ final class PowerPoller: @unchecked Sendable {
             switch readings.withLock({ $0[index] }) {
             case .success(let state):
                 failing[settings.mac] = nil
-                if let change = service.watch.withLock({ $0.observe(settings.mac, state, at: now) }) { record(change) }
+                let (known, change) = service.watch.withLock { ($0.knows(settings.mac), $0.observe(settings.mac, state, at: now)) }
+                if !known { log.info("power-watched", ["mac": settings.mac, "driver": settings.driver.rawValue, "state": state.description]) }
+                if let change { record(change) }
             case .failure(let error):
                 let text = error.description
                 defer { failing[settings.mac] = text }
@@ -80,9 +83,12 @@ final class PowerPoller: @unchecked Sendable {
         }
     }
 
+    /// Each change is a log line; one nobody here made is also an event and a count.
     private func record(_ change: PowerWatch.Change) {
+        log.info("power-changed", ["mac": change.mac, "from": change.from.description, "to": change.to.description,
+                                   "by": change.byProvisiond ? "provisiond" : "someone-else"])
+        guard !change.byProvisiond else { return }
         ServerMetrics.shared.powerChanged(to: change.to.description)
-        log.info("power-changed", ["mac": change.mac, "from": change.from.description, "to": change.to.description])
         do {
             try service.inventory.recordEvent(try MACAddress(change.mac), event: "power-changed",
                                               detail: "\(change.summary) (not by provisiond; seen by the power poller)", source: "poller")
