@@ -18,8 +18,10 @@ import Wire
         let ipmi = try IPMISimulator()
         let server = try ServerProcess(dataDir: dir.path + "/data")
         defer { server.stop() }
+        try ok(server, ["cluster", "create", "c1", "--kind", "k3s"])
         for (mac, name) in [(Self.redfishMAC, "rf"), (Self.ipmiMAC, "ipmi"), (Self.bareMAC, "bare")] {
-            try ok(server, ["register", mac, "--hostname", name, "--profile", "any", "--label", "rack=r1"])
+            let member = mac == Self.ipmiMAC ? ["--cluster", "c1", "--role", "server"] : []
+            try ok(server, ["register", mac, "--hostname", name, "--profile", "any", "--label", "rack=r1"] + member)
         }
         let redfishPassword = try dir.write("redfish.password", SushyEmulator.password + "\n")
         let ipmiPassword = try dir.write("ipmi.password", IPMISimulator.password + "\n")
@@ -60,6 +62,9 @@ import Wire
         #expect(bulk.status == 1 && bulk.stdout.contains("2 ok, 1 failed") && bulk.stderr.contains("1 of 3 machines failed"),
                 "\(bulk.stdout)\(bulk.stderr)")
         #expect(bulk.stdout.split(separator: "\n").contains { $0.contains(Self.bareMAC) && $0.contains("has no power settings") }, "\(bulk.stdout)")
+        // By cluster: its one member.
+        let cluster = try JSONParser.parse(try ok(server, ["power", "status", "--cluster", "c1", "--json"]).stdout)
+        #expect(cluster["ok"] == .int(1) && cluster["results"]?.arrayValue?.first?["mac"] == .string(Self.ipmiMAC), "\(cluster)")
 
         // A wrong password: the BMC's refusal, as an event on the machine.
         try ok(server, ["power", "set", Self.redfishMAC, "--redfish", redfish.url, "--user", SushyEmulator.user,
@@ -77,7 +82,7 @@ import Wire
         for series in ["provisiond_power_operations_total{driver=\"redfish\",operation=\"on\",outcome=\"ok\"} 1",
                        "provisiond_power_operations_total{driver=\"redfish\",operation=\"off\",outcome=\"failed\"} 1",
                        "provisiond_power_operations_total{driver=\"ipmi\",operation=\"pxe\",outcome=\"ok\"} 1",
-                       "provisiond_power_operations_total{driver=\"ipmi\",operation=\"status\",outcome=\"ok\"} 1"] {
+                       "provisiond_power_operations_total{driver=\"ipmi\",operation=\"status\",outcome=\"ok\"} 2"] {
             #expect(metrics.contains(series), "\(series) in \(metrics.split(separator: "\n").filter { $0.contains("power") })")
         }
 
