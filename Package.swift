@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "Power", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
                               "Support/fakepve_setup.py", "Support/ipmi_bmc.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
-                              "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py"]),
+                              "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py",
+                              "Support/dhcp_burst.py"]),
     ]
 )
