@@ -24,6 +24,12 @@ public final class DHCPService: @unchecked Sendable {
     /// is running. Both touched only on `queue`.
     private var pending: [Decided] = []
     private var committing = false
+    /// Whether the read sources are suspended because `pending` reached `pendingLimit`; on `queue`.
+    private var paused = false
+    /// Most requests waiting for a commit. Past it the sockets are not read until the commit
+    /// ends: a flood waits in the kernel's receive buffer (`receiveBuffer`), not in our memory,
+    /// and the next commit takes a batch this size at most.
+    static let pendingLimit = 512
     private var policy: DHCPServerPolicy
     private let inventory: Inventory
     private let discoveries: DiscoveryRecorder
@@ -143,7 +149,10 @@ public final class DHCPService: @unchecked Sendable {
         /// What the netboot client said of itself, when it is due to be written.
         let sighting: Sighting?
         let socket: UDPSocket
-        let datagram: UDPSocket.Datagram
+        /// Where the request arrived (IP_PKTINFO), so the reply leaves the same way; the
+        /// request's bytes are not kept.
+        let interfaceIndex: Int32?
+        let local: SocketAddress.Host?
 
         var writes: Bool { !outcome.leases.isEmpty || sighting != nil }
     }
@@ -163,7 +172,11 @@ public final class DHCPService: @unchecked Sendable {
             } else {
                 report(decided)
             }
-            return true
+            return pending.count < Self.pendingLimit
+        }
+        if pending.count >= Self.pendingLimit, !paused {
+            paused = true
+            for source in sources { source.suspend() }
         }
     }
 
@@ -178,6 +191,10 @@ public final class DHCPService: @unchecked Sendable {
             queue.async { [self] in
                 committing = false
                 if !pending.isEmpty { commit() }
+                if paused {
+                    paused = false
+                    for source in sources { source.resume() }
+                }
             }
         }
     }
@@ -234,7 +251,8 @@ public final class DHCPService: @unchecked Sendable {
         let outcome = policy.handle(request, context) { address in known.holder(of: address) }
         let sighting = outcome.netboot.map { Self.sighting(request, $0) }.flatMap { discoveries.sightingDue(mac, $0, now: now) ? $0 : nil }
         let type = request.options.messageType.map { "\($0)" } ?? "?"
-        return Decided(mac: mac, type: type, outcome: outcome, sighting: sighting, socket: socket, datagram: datagram)
+        return Decided(mac: mac, type: type, outcome: outcome, sighting: sighting, socket: socket,
+                       interfaceIndex: datagram.interfaceIndex, local: datagram.local)
     }
 
     private func report(_ decided: Decided) {
@@ -247,14 +265,14 @@ public final class DHCPService: @unchecked Sendable {
                     [("mac", mac.description), ("type", type), ("why", outcome.note ?? "-")])
             return
         }
-        send(reply, socket: decided.socket, datagram: decided.datagram)
+        send(reply, decided)
         log.info("dhcp", ["mac": mac.description, "type": type, "reply": reply.packet.options.messageType.map { "\($0)" } ?? "?",
                           "ip": reply.packet.yiaddr.rawValue == 0 ? "-" : reply.packet.yiaddr.description,
                           "file": reply.packet.file.isEmpty ? "-" : reply.packet.file, "to": describe(reply.destination),
                           "note": outcome.note ?? "-"])
     }
 
-    private func send(_ reply: DHCPReply, socket: UDPSocket, datagram: UDPSocket.Datagram) {
+    private func send(_ reply: DHCPReply, _ decided: Decided) {
         let bytes = reply.packet.encode()
         let destination: SocketAddress
         switch reply.destination {
@@ -262,7 +280,7 @@ public final class DHCPService: @unchecked Sendable {
         case .client(let address, let port): destination = SocketAddress(host: .v4(address.rawValue.bigEndian), port: port)
         case .broadcast: destination = SocketAddress(host: .v4(UInt32.max), port: 68)
         }
-        let sent = socket.send(bytes, to: destination, interfaceIndex: datagram.interfaceIndex ?? 0, source: datagram.local)
+        let sent = decided.socket.send(bytes, to: destination, interfaceIndex: decided.interfaceIndex ?? 0, source: decided.local)
         if !sent { log.warning("dhcp-send-failed", ["to": destination.description, "errno": String(errno)]) }
     }
 
