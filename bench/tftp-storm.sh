@@ -33,6 +33,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
     || { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+  # The package starts a system tftpd-hpa on port 69: the benchmark runs its own instance.
+  if [[ " ${missing[*]} " == *" tftpd-hpa "* ]]; then
+    holder=$(ss -Hlunp 'sport = :69' 2>/dev/null | grep -o '"in.tftpd",pid=[0-9]*' | head -n 1 | cut -d= -f2 || true)
+    [[ $holder ]] && { log "stopping the tftpd-hpa the install started (pid $holder)"; $sudo kill "$holder" || true; }
+  fi
 fi
 release_binaries
 bin=$PROVISIOND_BIN_DIR
@@ -130,17 +135,18 @@ result="bench/results/tftp-storm-$(date -u +%Y-%m-%dT%H%M%SZ).txt"
 {
   echo "# TFTP storm: $machines machines at once (undionly.kpxe $(stat -c %s "$tmp/tftp/undionly.kpxe") B and ipxe.efi $(stat -c %s "$tmp/tftp/ipxe.efi") B, half each), lock-step blksize 1468, loopback, $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'), $runs rounds (median)"
   echo "other processes took ${others}% of the CPUs during the storm$( ((others >= 5)) && echo ' — WARNING: 5 % or more, the figures are noisy; run again on a quiet machine')"
-  printf '%-11s %8s %8s %11s %8s %8s %6s %9s %9s %8s %s\n' server "wall s" failed retransmit "cpu s" threads procs "peak RSS" "idle RSS" ratio "walls (every round)"
+  printf '%-11s %8s %8s %11s %8s %8s %6s %9s %9s %9s %8s %s\n' server "wall s" failed retransmit "cpu s" threads procs "peak RSS" "peak PSS" "idle RSS" ratio "walls (every round)"
   prov_wall=$(column provisiond wall_s | median)
   for name in "${servers[@]}"; do
     wall=$(column "$name" wall_s | median)
     r="-"; [[ $name == provisiond ]] || r=$(ratio "$wall" "$prov_wall")
-    printf '%-11s %8s %8s %11s %8s %8s %6s %7s MB %6s MB %8s %s\n' "$name" "$wall" "$(column "$name" failed | sum)" \
+    printf '%-11s %8s %8s %11s %8s %8s %6s %6s MB %6s MB %6s MB %8s %s\n' "$name" "$wall" "$(column "$name" failed | sum)" \
       "$(column "$name" retransmits | sum)" "$(column "$name" server_cpu_s | median)" "$(column "$name" peak_threads | maximum)" \
       "$(column "$name" peak_processes | maximum)" "$(( $(column "$name" peak_rss_kib | maximum) / 1024 ))" \
+      "$(( $(column "$name" peak_pss_kib | maximum) / 1024 ))" \
       "$(( $(column "$name" idle_rss_kib | maximum) / 1024 ))" "$r" "$(column "$name" wall_s | tr ' ' '/' | sed 's,/$,,')"
   done
-  echo "failed and retransmit: summed over all rounds; cpu s: median; threads, procs, RSS: the maximum of any round (RSS summed over the process tree)"
+  echo "failed and retransmit: summed over all rounds; cpu s: median; threads, procs, RSS, PSS: the maximum of any round, summed over the process tree (summed RSS counts the pages forked children share once per child; PSS shares them out)"
   echo
   echo "## notes"
   for name in provisiond tftpd-hpa atftpd; do echo "$name: ${note[$name]:-}"; done

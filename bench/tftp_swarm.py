@@ -5,10 +5,12 @@ resending its last packet after a silent second (RFC 1350), up to 5 times. Clien
 address 127.0.X.Y of its own (loopback, 127/8), so a server sees one address per machine.
 
 While they run, the server's process tree (--watch PID: it and its descendants, for servers that
-fork per transfer) is sampled every 20 ms: peak threads, processes and summed RSS.
+fork per transfer) is sampled every 20 ms: peak threads, processes, and RSS and PSS summed
+over the processes (summed RSS counts pages that forked children share once per process; PSS
+divides them among the sharers).
 Prints one JSON object: clients, ok, failed, retransmits, wall_s (first RRQ to last transfer's
 end), server_cpu_s (the watched tree's CPU time meanwhile), peak_threads, peak_processes,
-peak_rss_kib, idle_threads, idle_rss_kib, errors.
+peak_rss_kib, peak_pss_kib, idle_threads, idle_rss_kib, errors.
 
 usage: tftp_swarm.py --port P --file NAME=LOCAL [--file ...] [--clients N] [--host H]
                      [--blksize B] [--workers K] [--watch PID] [--deadline SECONDS]
@@ -136,9 +138,11 @@ def tree(root):
     return pids
 
 
-def sample(root):
-    """(threads, processes, rss KiB) of root's process tree."""
-    threads = rss = processes = 0
+def sample(root, cpu):
+    """(threads, processes, summed RSS KiB, summed PSS KiB) of root's process tree; records each
+    process's CPU ticks so far in `cpu` (pid → ticks), so processes that exit between samples
+    (tftpd-hpa's per-transfer children) still count, less their last 20 ms at most."""
+    threads = rss = pss = processes = 0
     for pid in tree(root):
         try:
             with open("/proc/%d/status" % pid) as f:
@@ -147,23 +151,17 @@ def sample(root):
                         threads += int(line.split()[1])
                     elif line.startswith("VmRSS:"):
                         rss += int(line.split()[1])
-            processes += 1
-        except OSError:
-            pass
-    return threads, processes, rss
-
-
-def cpu_seconds(root):
-    """CPU time of root's process tree: its processes' own, and the children root has reaped."""
-    ticks = 0
-    for pid in tree(root):
-        try:
+            with open("/proc/%d/smaps_rollup" % pid) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if pid == root else 0)
+            cpu[pid] = int(fields[11]) + int(fields[12])
+            processes += 1
         except (OSError, IndexError, ValueError):
             pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return threads, processes, rss, pss
 
 
 def main():
@@ -182,8 +180,9 @@ def main():
         name, local = item.split("=", 1)
         with open(local, "rb") as f:
             files.append((name, f.read()))
-    idle = sample(args.watch) if args.watch else (0, 0, 0)
-    cpu_before = cpu_seconds(args.watch) if args.watch else 0
+    cpu = {}
+    idle = sample(args.watch, cpu) if args.watch else (0, 0, 0, 0)
+    cpu_before = sum(cpu.values())
     start_at = time.time() + 0.3
     readers = []
     for worker in range(args.workers):
@@ -201,7 +200,7 @@ def main():
     open_readers = list(readers)
     while open_readers:
         if args.watch:
-            now = sample(args.watch)
+            now = sample(args.watch, cpu)
             peak = tuple(max(a, b) for a, b in zip(peak, now))
         for read in list(open_readers):
             os.set_blocking(read, False)
@@ -216,7 +215,9 @@ def main():
         time.sleep(0.02)
     for _ in readers:
         os.wait()
-    cpu = cpu_seconds(args.watch) - cpu_before if args.watch else 0
+    if args.watch:
+        sample(args.watch, cpu)
+    cpu_seconds = (sum(cpu.values()) - cpu_before) / os.sysconf("SC_CLK_TCK")
     results = [r for read in readers for r in json.loads(chunks[read] or b"[]")]
     errors = {}
     for error, _, _ in results:
@@ -227,7 +228,7 @@ def main():
         "clients": args.clients, "ok": ok, "failed": args.clients - ok,
         "retransmits": sum(r for _, r, _ in results),
         "wall_s": round(max((end for _, _, end in results), default=start_at) - start_at, 3),
-        "server_cpu_s": round(cpu, 2), "peak_threads": peak[0], "peak_processes": peak[1], "peak_rss_kib": peak[2],
+        "server_cpu_s": round(cpu_seconds, 2), "peak_threads": peak[0], "peak_processes": peak[1], "peak_rss_kib": peak[2], "peak_pss_kib": peak[3],
         "idle_threads": idle[0], "idle_rss_kib": idle[2], "errors": errors}))
     sys.exit(0 if ok == args.clients else 1)
 
