@@ -28,6 +28,31 @@ import Testing
         source.cancel()
     }
 
+    @Test("a source suspended with datagrams left in its socket delivers them once resumed")
+    func resumeDeliversWhatWaited() throws {
+        let receiver = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
+        let sender = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
+        for index in 0..<10 { #expect(sender.send([UInt8(index)], to: receiver.address)) }
+        let received = Mutex<[UInt8]>([])
+        let queue = DispatchQueue(label: "test.udp.suspend")
+        let holder = Mutex<UDPReadSource?>(nil)
+        // Each event takes one datagram, then suspends the source and resumes it a turn later,
+        // as DHCP does while a commit runs.
+        let source = UDPReadSource(socket: receiver, queue: queue) {
+            receiver.drain { datagram in
+                received.withLock { $0.append(datagram.bytes[0]) }
+                return false
+            }
+            guard let source = holder.withLock({ $0 }) else { return }
+            source.suspend()
+            queue.async { source.resume() }
+        }
+        queue.sync { holder.withLock { $0 = source } }
+        try poll("10 datagrams") { received.withLock { $0.count } == 10 }
+        #expect(received.withLock { $0 } == Array(0..<10))
+        queue.sync { source.cancel() }
+    }
+
     @Test("drain(into:) hands each datagram's bytes from the reused buffer and stops when the body says so")
     func drainIntoStops() throws {
         let receiver = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
