@@ -134,9 +134,9 @@ import Wire
         let pristine = try Data(contentsOf: URL(fileURLWithPath: stored))
         let raw = dir.file("flipped.raw")
         #expect(try runTool("zstd", ["-q", "-d", "-f", stored, "-o", raw]).status == 0)
-        var image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
-        image[image.count / 2] ^= 0x01
-        try Data(image).write(to: URL(fileURLWithPath: raw))
+        var rawBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
+        rawBytes[rawBytes.count / 2] ^= 0x01
+        try Data(rawBytes).write(to: URL(fileURLWithPath: raw))
         #expect(try runTool("zstd", ["-q", "-f", raw, "-o", stored]).status == 0)
         let rawFlip = try loopDevice(dir, "disk-rawflip")
         defer { _ = try? runTool("losetup", ["-d", rawFlip.device]) }
