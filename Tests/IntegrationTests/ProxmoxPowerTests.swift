@@ -55,7 +55,7 @@ import Wire
 
         // Nobody listens: a clear error, after the client's bounded retries.
         let closed = try FakePVE.freePort()
-        let nowhere = try ProxmoxClient.connect(try ProxmoxEndpoint(name: "fake", url: URL(string: "https://127.0.0.1:\(closed)")!,
+        let nowhere = try ProxmoxClient.connect(try ProxmoxEndpoint(name: "fake", url: "https://127.0.0.1:\(closed)",
                                                                     credentials: .token(id: FakePVE.tokenID, secret: "x"), trust: .caFile(pve.pki.caFile)))
         let started = Date()
         #expect {
