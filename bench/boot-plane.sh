@@ -348,29 +348,7 @@ boot_errors=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' 
 log "  boot.ipxe: $boot_rps requests/s, mean $boot_latency, p50 $boot_p50, p99 $boot_p99 ${boot_errors}"
 
 nginx_port=$(free_port tcp)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-user root;
-worker_processes auto;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path $tmp/nginx/client_body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  types { application/octet-stream img; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location /assets/ { alias $tmp/assets/; }
-  }
-}
-EOF
+write_nginx_conf "$tmp/nginx" "127.0.0.1:$nginx_port" 1024 "types { application/octet-stream img; }" "location /assets/ { alias $tmp/assets/; }"
 log "starting nginx on 127.0.0.1:$nginx_port (sendfile on, worker_processes auto)"
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' 2>>"$tmp/nginx/error.log" &
 nginx_pid=$!

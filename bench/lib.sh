@@ -135,3 +135,33 @@ unpack_atftpd() { # DIR
     echo "$1/root/usr/sbin/atftpd"
   fi
 }
+
+# Writes DIR/nginx.conf for a benchmark's own nginx: root, no access log, sendfile, its pid, log
+# and temporary files in DIR, one server listening on LISTEN.
+#   write_nginx_conf DIR LISTEN CONNECTIONS HTTP_LINES SERVER_LINES [MAIN_LINES]
+write_nginx_conf() {
+  mkdir -p "$1"
+  cat >"$1/nginx.conf" <<EOF
+user root;
+worker_processes auto;
+${6:-}
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections $3; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path $1/client_body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  $4
+  server {
+    listen $2;
+    $5
+  }
+}
+EOF
+}
