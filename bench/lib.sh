@@ -165,3 +165,16 @@ http {
 }
 EOF
 }
+
+# Removes a benchmark's network namespaces, killing what still runs in them, and the veth whose
+# other end one of them held. For cleanup traps: it never fails.
+remove_namespaces() { # LINK NAMESPACE...
+  local link=$1 ns pid
+  shift
+  for ns in "$@"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  ip link del "$link" 2>/dev/null
+  return 0
+}

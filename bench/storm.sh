@@ -66,12 +66,7 @@ cleanup() {
   trap '' INT TERM HUP
   trap - ERR
   stop_servers
-  local ns pid
-  for ns in "$srv_ns" "$cli_ns"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null
-  done
-  ip link del "$srv_if" 2>/dev/null
+  remove_namespaces "$srv_if" "$srv_ns" "$cli_ns"
   rm -rf "$tmp"
 }
 stop_servers() {
