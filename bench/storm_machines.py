@@ -10,7 +10,9 @@
               machine number) sends from RELAY:67 with giaddr = RELAY and hops 1 to SERVER:67 and
               hears the answer on RELAY:67; options 53, 60 "PXEClient:Arch:00000:UNDI:002001",
               77 "iPXE", 93 (BIOS), 94, 97; a request not answered within --retransmit seconds
-              is sent again (counted).
+              is sent again (counted); a NAK restarts the exchange with a DISCOVER (counted), as
+              RFC 2131 §4.4.1 has a client do. Each relay socket asks for an 8 MiB receive buffer,
+              so the replies of a storm are not dropped on the machines' side.
         script GET of the boot file URL from the ACK (option 67 or the file field).
         assets GET of the script's `kernel` and `initrd` URLs (bodies counted, not kept).
         cloud-init GET SEED/meta-data and SEED/user-data, SEED from the kernel line's `s=`.
@@ -19,7 +21,7 @@
       namespace routes the machines' subnets to itself, `ip route add local`), as firmware and
       cloud-init make them. Prints one JSON object: wall time to the last report (and to the
       last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99,
-      retransmits, failures, this process's CPU seconds.
+      retransmits, NAK restarts, failures, this process's CPU seconds.
 """
 import argparse
 import asyncio
@@ -74,6 +76,7 @@ def register(admin_url, token, count, profile):
 # --- DHCP (RFC 2131/2132, PXE RFC 4578) ---------------------------------------------------------
 
 MAGIC = b"\x63\x82\x53\x63"
+NAK = 6  # DHCP message type (RFC 2132 §9.6)
 
 
 def dhcp_packet(kind, xid, mac, relay, requested=None, server_id=None):
@@ -211,27 +214,34 @@ class Storm:
         self.waiting = {}
         self.sockets = {}
         self.retransmits = 0
+        self.nak_restarts = 0
         self.times = {phase: [] for phase in PHASES}
         self.failures = []
         self.reports_done = []
 
     async def exchange(self, relay, packet, xid, expected):
-        """Sends `packet` until a reply of type `expected` arrives; returns it."""
+        """Sends `packet` until a reply of type `expected` (or a NAK) arrives; returns it. A reply
+        of another type is a late answer to this exchange's previous message (an OFFER to a
+        DISCOVER sent again, arriving after the REQUEST went out): ignored, as a client in
+        REQUESTING state does (RFC 2131 §4.4.1), and waited past without sending again."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.args.give_up
         attempt = 0
+        send = True
         while True:
             future = loop.create_future()
             self.waiting[xid] = future
-            self.sockets[relay].sendto(packet, (self.args.server, 67))
+            if send:
+                self.sockets[relay].sendto(packet, (self.args.server, 67))
             try:
                 reply = await asyncio.wait_for(future, self.args.retransmit)
-                if reply[1] == expected:
+                if reply[1] == expected or reply[1] == NAK:
                     return reply
-                raise RuntimeError("DHCP message type %d instead of %d" % (reply[1], expected))
+                send = False
             except asyncio.TimeoutError:
                 attempt += 1
                 self.retransmits += 1
+                send = True
                 if loop.time() > deadline:
                     raise RuntimeError("no DHCP answer after %d attempts" % attempt)
             finally:
@@ -243,9 +253,14 @@ class Storm:
         relay = self.relays[number % len(self.relays)]
         marks = [loop.time()]
         try:
-            xid = random.getrandbits(32)
-            offer = await self.exchange(relay, dhcp_packet(1, xid, mac, relay), xid, 2)
-            ack = await self.exchange(relay, dhcp_packet(3, xid, mac, relay, offer[2], offer[3]), xid, 5)
+            while True:
+                xid = random.getrandbits(32)
+                offer = await self.exchange(relay, dhcp_packet(1, xid, mac, relay), xid, 2)
+                ack = await self.exchange(relay, dhcp_packet(3, xid, mac, relay, offer[2], offer[3]), xid, 5)
+                if ack[1] != NAK:
+                    break
+                # The offered address went to another machine first: start over (RFC 2131 §4.4.1).
+                self.nak_restarts += 1
             address, boot_file = ack[2], ack[4]
             marks.append(loop.time())
             script = bytes((await request(loop, "GET", boot_file, address)).body).decode()
@@ -279,7 +294,15 @@ class Storm:
     async def run(self):
         loop = asyncio.get_running_loop()
         for relay in self.relays:
-            transport, _ = await loop.create_datagram_endpoint(lambda: Relay(self.waiting), local_addr=(relay, 67))
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            # Root may pass rmem_max (SO_RCVBUFFORCE, 33 on Linux); the default 208 KiB holds a
+            # few hundred replies while this one process is busy with HTTP.
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
+            except OSError:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+            sock.bind((relay, 67))
+            transport, _ = await loop.create_datagram_endpoint(lambda: Relay(self.waiting), sock=sock)
             self.sockets[relay] = transport
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         start = loop.time()
@@ -291,6 +314,7 @@ class Storm:
             "reported": len(self.reports_done),
             "wall_to_last_report": round(max(self.reports_done) - start, 3) if self.reports_done else None,
             "retransmits": self.retransmits,
+            "nak_restarts": self.nak_restarts,
             "failures": len(self.failures),
             "first_failures": self.failures[:5],
             "client_cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 2),
