@@ -11,8 +11,8 @@
               hears the answer on RELAY:67; options 53, 60 "PXEClient:Arch:00000:UNDI:002001",
               77 "iPXE", 93 (BIOS), 94, 97; a request not answered within --retransmit seconds
               is sent again (counted); a NAK restarts the exchange with a DISCOVER (counted), as
-              RFC 2131 §4.4.1 has a client do. Each relay socket asks for an 8 MiB receive buffer,
-              so the replies of a storm are not dropped on the machines' side.
+              RFC 2131 §4.4.1 has a client do. Each relay socket asks for an 8 MiB receive buffer
+              and is read until empty whenever it is readable (class Relay).
         script GET of the boot file URL from the ACK (option 67 or the file field).
         assets GET of the script's `kernel` and `initrd` URLs (bodies counted, not kept).
         cloud-init GET SEED/meta-data and SEED/user-data, SEED from the kernel line's `s=`.
@@ -20,7 +20,8 @@
       Every HTTP request is a new connection from the machine's leased address (the client
       namespace routes the machines' subnets to itself, `ip route add local`), as firmware and
       cloud-init make them. Prints one JSON object: wall time to the last report (and to the
-      last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99,
+      last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99 (and
+      "dhcp-wire": each DHCP exchange from its send to the kernel's receive time of the reply),
       retransmits, NAK restarts, failures, this process's CPU seconds.
 """
 import argparse
@@ -77,6 +78,7 @@ def register(admin_url, token, count, profile):
 
 MAGIC = b"\x63\x82\x53\x63"
 NAK = 6  # DHCP message type (RFC 2132 §9.6)
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # socket(7); 35 on x86_64
 
 
 def dhcp_packet(kind, xid, mac, relay, requested=None, server_id=None):
@@ -128,19 +130,56 @@ def parse_reply(data):
     return xid, kind, yiaddr, server_id, boot_file
 
 
-class Relay(asyncio.DatagramProtocol):
-    """One relay agent's socket (RELAY:67): hands each reply to the machine waiting for its xid."""
+class Relay:
+    """One relay agent's socket (RELAY:67): hands each reply to the machine waiting for its xid.
+    Each time the socket is readable it is read until empty: asyncio's datagram transport reads
+    one datagram per loop turn, and a turn takes long while hundreds of machines download, so
+    replies waited in the socket for seconds (and timed out into retransmits) although the server
+    had sent them in milliseconds: the storm measured this process, not the server. Each reply
+    also carries the kernel's receive time (SO_TIMESTAMPNS), so the server's own latency (request
+    sent → reply arrived) is known whatever this process was doing meanwhile."""
 
-    def __init__(self, waiting):
+    def __init__(self, loop, address, waiting):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # Root may pass rmem_max (SO_RCVBUFFORCE, 33 on Linux): room for a storm's replies.
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
+        except OSError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.sock.setblocking(False)
+        self.sock.bind((address, 67))
+        self.loop = loop
         self.waiting = waiting
+        loop.add_reader(self.sock.fileno(), self.drain)
 
-    def datagram_received(self, data, address):
-        reply = parse_reply(data)
-        if reply is None:
-            return
-        future = self.waiting.get(reply[0])
-        if future is not None and not future.done():
-            future.set_result(reply)
+    def drain(self):
+        while True:
+            try:
+                data, control, _, _ = self.sock.recvmsg(2048, socket.CMSG_SPACE(16))
+            except (BlockingIOError, InterruptedError):
+                return
+            reply = parse_reply(data)
+            if reply is None:
+                continue
+            arrived = time.time()
+            for level, kind, value in control:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
+                    seconds, nanoseconds = struct.unpack("qq", value[:16])
+                    arrived = seconds + nanoseconds / 1e9
+            future = self.waiting.get(reply[0])
+            if future is not None and not future.done():
+                future.set_result((reply, arrived))
+
+    def sendto(self, packet, destination):
+        try:
+            self.sock.sendto(packet, destination)
+        except BlockingIOError:
+            pass  # the send buffer is full: a lost request, which the retransmit timer resends
+
+    def close(self):
+        self.loop.remove_reader(self.sock.fileno())
+        self.sock.close()
 
 
 # --- HTTP/1.1, one connection per request -------------------------------------------------------
@@ -215,7 +254,9 @@ class Storm:
         self.sockets = {}
         self.retransmits = 0
         self.nak_restarts = 0
-        self.times = {phase: [] for phase in PHASES}
+        # Per phase; and "dhcp-wire", each DHCP exchange from its (last) send to the kernel's
+        # receive time of the reply: the server's latency, without this process's own delays.
+        self.times = {phase: [] for phase in PHASES + ["dhcp-wire"]}
         self.failures = []
         self.reports_done = []
 
@@ -232,10 +273,12 @@ class Storm:
             future = loop.create_future()
             self.waiting[xid] = future
             if send:
+                sent = time.time()
                 self.sockets[relay].sendto(packet, (self.args.server, 67))
             try:
-                reply = await asyncio.wait_for(future, self.args.retransmit)
+                reply, arrived = await asyncio.wait_for(future, self.args.retransmit)
                 if reply[1] == expected or reply[1] == NAK:
+                    self.times["dhcp-wire"].append(arrived - sent)
                     return reply
                 send = False
             except asyncio.TimeoutError:
@@ -294,16 +337,7 @@ class Storm:
     async def run(self):
         loop = asyncio.get_running_loop()
         for relay in self.relays:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            # Root may pass rmem_max (SO_RCVBUFFORCE, 33 on Linux); the default 208 KiB holds a
-            # few hundred replies while this one process is busy with HTTP.
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
-            except OSError:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-            sock.bind((relay, 67))
-            transport, _ = await loop.create_datagram_endpoint(lambda: Relay(self.waiting), sock=sock)
-            self.sockets[relay] = transport
+            self.sockets[relay] = Relay(loop, relay, self.waiting)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         start = loop.time()
         wall_start = time.time()
@@ -319,13 +353,13 @@ class Storm:
             "first_failures": self.failures[:5],
             "client_cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 2),
         }
-        for phase in PHASES:
+        for phase in PHASES + ["dhcp-wire"]:
             values = sorted(self.times[phase])
             summary[phase] = {"p50": percentile(values, 50), "p99": percentile(values, 99)}
         if self.args.ready_db:
             summary["wall_to_all_ready"] = wait_ready(self.args.ready_db, self.args.count, wall_start, self.args.give_up)
-        for transport in self.sockets.values():
-            transport.close()
+        for relay in self.sockets.values():
+            relay.close()
         return summary
 
 
