@@ -73,7 +73,9 @@ final class CloudImageVM: @unchecked Sendable {
                 : ["-device", "ahci,id=sata", "-device", "ide-hd,drive=d0,bus=sata.0,bootindex=2"]
             if firmware == .uefi {
                 try NetworkBootVM.copyOVMFVariables(to: directory + "/OVMF_VARS.fd")
-                arguments += NetworkBootVM.ovmfArguments(variables: directory + "/OVMF_VARS.fd")
+                // A machine whose boot order is the NIC's iPXE, then the disk: nothing else in
+                // between to try after `exit 1` (OVMF's own HTTP boot would fetch iPXE again).
+                arguments += NetworkBootVM.ovmfArguments(variables: directory + "/OVMF_VARS.fd", iPXEOnly: true)
             }
         }
         self.arguments = arguments

@@ -93,17 +93,18 @@ final class NetworkBootVM: @unchecked Sendable {
         try FileManager.default.copyItem(atPath: ovmfVars, toPath: path)
     }
 
-    /// QEMU arguments for OVMF with the variable store at `variables`.
-    static func ovmfArguments(variables: String) -> [String] {
-        [
-            "-drive", "if=pflash,format=raw,readonly=on,file=\(ovmfCode)",
-            "-drive", "if=pflash,format=raw,file=\(variables)",
-            // OVMF makes a boot option for each of the NIC's network stacks and `bootindex`
-            // puts all of them before the disk: after iPXE's `exit 1` it tries PXEv4, PXEv6,
-            // HTTPv4 and HTTPv6 in turn. PXE over IPv6 waits ~70 s for DHCPv6 offers the test
-            // network never makes; this fw_cfg switch (OvmfPkg, edk2 ≥ 2021) leaves it out.
-            "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
-        ]
+    /// QEMU arguments for OVMF with the variable store at `variables`. `iPXEOnly`: the NIC's
+    /// only boot option is its ROM's iPXE, so after iPXE's `exit 1` OVMF boots the disk at once.
+    static func ovmfArguments(variables: String, iPXEOnly: Bool = false) -> [String] {
+        // OVMF makes a boot option for each of the NIC's network stacks and `bootindex`
+        // puts all of them before the disk: after iPXE's `exit 1` it tries PXEv4, PXEv6,
+        // HTTPv4 and HTTPv6 in turn. PXE over IPv6 waits ~70 s for DHCPv6 offers the test
+        // network never makes; these fw_cfg switches (OvmfPkg, edk2 ≥ 2021) leave stacks out:
+        // IPv4PXESupport its own PXE client, IPv4Support and IPv6Support HTTP boot (with
+        // them all off, iPXE's boot option, which OVMF names "UEFI PXEv4", is the NIC's one).
+        let off = ["IPv6PXESupport"] + (iPXEOnly ? ["IPv4PXESupport", "IPv4Support", "IPv6Support"] : [])
+        return ["-drive", "if=pflash,format=raw,readonly=on,file=\(ovmfCode)", "-drive", "if=pflash,format=raw,file=\(variables)"]
+            + off.flatMap { ["-fw_cfg", "name=opt/org.tianocore/\($0),string=n"] }
     }
 
     /// Powers the machine on; the boot's number names its serial log.
