@@ -28,10 +28,14 @@ public struct Profile: Equatable, Sendable {
     /// How this profile's machines prove a boot-plane request is theirs; nil means the server's
     /// `--metadata-trust` (DESIGN.md §11).
     public let metadataTrust: MetadataTrust?
+    /// Set for a profile of kind image: its kernel is the deploy environment, which writes this
+    /// image to a disk; nil for every other profile.
+    public let image: ImageDeploy?
 
     public init(name: String, description: String = "", kernel: String?, initrds: [String], cmdline: String, userData: String? = nil,
                 vendorData: String? = nil, networkConfig: String? = nil, networkInterfaces: String? = nil,
-                variables: [String: TemplateValue] = [:], installTimeout: Double? = nil, metadataTrust: MetadataTrust? = nil) {
+                variables: [String: TemplateValue] = [:], installTimeout: Double? = nil, metadataTrust: MetadataTrust? = nil,
+                image: ImageDeploy? = nil) {
         self.name = name
         self.description = description
         self.kernel = kernel
@@ -44,10 +48,11 @@ public struct Profile: Equatable, Sendable {
         self.variables = variables
         self.installTimeout = installTimeout
         self.metadataTrust = metadataTrust
+        self.image = image
     }
 
     static let keys: Set<String> = ["description", "kernel", "initrd", "cmdline", "userData", "vendorData", "networkConfig",
-                                    "networkInterfaces", "variables", "installTimeout", "metadataTrust"]
+                                    "networkInterfaces", "variables", "installTimeout", "metadataTrust", "image"]
 
     /// Reads a profile from its JSON; every error names the file and the field.
     public static func parse(name: String, file: String, json bytes: [UInt8]) throws(ProfileError) -> Profile {
@@ -115,11 +120,19 @@ public struct Profile: Equatable, Sendable {
             }
             metadataTrust = trust
         }
+        var image: ImageDeploy?
+        if let value = document["image"] {
+            do { image = try ImageDeploy.parse(value) } catch {
+                throw ProfileError(file: file, field: error.field.map { "image.\($0)" } ?? "image", message: error.message)
+            }
+            // The deploy environment writes the image: without a kernel nothing would boot it.
+            guard kernel != nil else { throw ProfileError(file: file, field: "kernel", message: "missing: a profile with an image boots the deploy environment") }
+        }
         return Profile(name: name, description: try string("description", required: false), kernel: kernel, initrds: initrds, cmdline: cmdline,
                        userData: try templateFile("userData"), vendorData: try templateFile("vendorData"),
                        networkConfig: try templateFile("networkConfig"), networkInterfaces: try templateFile("networkInterfaces"),
                        variables: variables, installTimeout: try installTimeout(document["installTimeout"], file: file),
-                       metadataTrust: metadataTrust)
+                       metadataTrust: metadataTrust, image: image)
     }
 
     /// The longest install timeout a profile may set: a week.

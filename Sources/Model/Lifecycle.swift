@@ -12,6 +12,9 @@ public enum LifecycleEvent: String, CaseIterable, Sendable {
     case bootInstall = "boot-install"
     /// The installer (or a cloud image's cloud-init) fetched user-data.
     case fetchUserData = "fetch-user-data"
+    /// The deploy environment wrote the profile's image to the disk and verified it (DESIGN.md
+    /// §13): the installed system boots next and its own cloud-init reports.
+    case deployed
     /// The installed system phoned home with its install token.
     case phoneHome = "phone-home"
     case hooksSucceeded = "hooks-succeeded"
@@ -34,7 +37,9 @@ public struct LifecycleTransition: Equatable, Sendable {
     /// An install token is good for one report (DESIGN.md §11): the report that moves the machine
     /// on spends it, so a copy seen on the wire or in a log cannot report again or fetch the join
     /// token later.
-    public var rotatesInstallToken: Bool { rotatesInstance || event == .phoneHome || event == .installFailed }
+    /// `deployed` spends the token the deploy environment had on its kernel command line: the
+    /// installed system gets a fresh one in its user-data.
+    public var rotatesInstallToken: Bool { rotatesInstance || event == .phoneHome || event == .installFailed || event == .deployed }
 }
 
 public struct LifecycleError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -59,6 +64,9 @@ public enum Lifecycle {
         .bootInstall: ([.registered], .booting),
         // A cloud image configured by NoCloud seed fetches user-data without a PXE install.
         .fetchUserData: ([.registered, .booting], .installing),
+        // Installing, as if an installer had fetched user-data: the next network boot gets `exit`
+        // (the written disk boots) and the install clock keeps running until the report.
+        .deployed: ([.booting], .installing),
         .phoneHome: ([.installing], .installed),
         .hooksSucceeded: ([.installed], .ready),
         .installFailed: ([.booting, .installing], .failed),

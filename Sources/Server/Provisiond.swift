@@ -69,11 +69,12 @@ public final class Provisiond: @unchecked Sendable {
         if config.metadataTrust == .mac {
             log.warning("metadata-trust-mac", ["why": "any host that knows a machine's MAC can read its user-data and report for it"])
         }
+        let images = try ImageStore(directory: config.dataDir + "/images", log: log.named("images"))
         let boot = BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: config.resolvedAssetsDir)),
                              ipxe: AssetResponder(directory: ServedDirectory(root: config.ipxeDir, trustsSymlinks: true)),
                              discovery: config.discovery, commissionProfile: config.commissionProfile, serverURL: config.serverURL,
                              cloudInit: CloudInitEndpoint(inventory: inventory, profiles: profiles, serverURL: config.serverURL,
-                                                          origin: origin, log: log.named("cloud-init")),
+                                                          origin: origin, log: log.named("cloud-init")), images: images,
                              discoveries: discoveries, lastSeen: lastSeen, origin: origin, health: health, log: log.named("boot"))
         var options = HTTPServerOptions(idleTimeout: config.idleTimeout, headTimeout: config.requestHeadTimeout,
                                         bodyTimeout: config.requestBodyTimeout, connections: descriptors.httpConnections,
@@ -92,7 +93,7 @@ public final class Provisiond: @unchecked Sendable {
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending), health: health)
         admin.doctor = doctor
-        admin.images = try ImageStore(directory: config.dataDir + "/images", log: log.named("images"))
+        admin.images = images
         // The metrics listener (off by default) takes the admin plane's figures.
         var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
         if let listen = config.metricsListen {

@@ -29,6 +29,15 @@ import Testing
         (#"{"installTimeout": 604801}"#, "at most 604800, not 604801"),
         (#"{"metadataTrust": "ip"}"#, "field \"metadataTrust\": \"ip\" is not one of address, mac"),
         (#"{"metadataTrust": true}"#, "field \"metadataTrust\": must be a string"),
+        (#"{"image": {"name": "d12"}}"#, "field \"kernel\": missing: a profile with an image boots the deploy environment"),
+        (#"{"kernel": "k", "image": "d12"}"#, "field \"image\": must be an object, not string"),
+        (#"{"kernel": "k", "image": {}}"#, "field \"image.name\": missing"),
+        (#"{"kernel": "k", "image": {"name": "D12/x"}}"#, "field \"image.name\": \"D12/x\" is not an image name"),
+        (#"{"kernel": "k", "image": {"name": "d12", "targetDisk": "biggest"}}"#,
+         "field \"image.targetDisk\": \"biggest\" is not a target-disk rule (smallest, largest, /dev/disk/by-id/NAME, serial:GLOB, model:GLOB)"),
+        (#"{"kernel": "k", "image": {"name": "d12", "targetDisk": "serial:"}}"#, "field \"image.targetDisk\": \"serial:\" is not"),
+        (#"{"kernel": "k", "image": {"name": "d12", "wipe": "yes"}}"#, "field \"image.wipe\": must be true or false, not string"),
+        (#"{"kernel": "k", "image": {"name": "d12", "disk": "sda"}}"#, "field \"image.disk\": unknown field (known: name, targetDisk, wipe)"),
     ])
     func refuses(json: String, message: String) {
         #expect {
@@ -37,6 +46,16 @@ import Testing
             let text = String(describing: error)
             return text.hasPrefix("profile profiles/t.json") && text.contains(message)
         }
+    }
+
+    @Test func imageNamesTheImageTheTargetDiskRuleAndTheDiskPolicy() throws {
+        let profile = try parse(#"{"kernel": "deploy-env/vmlinuz", "image": {"name": "debian-12", "targetDisk": "serial:S4EV*", "wipe": true}}"#)
+        let image = try #require(profile.image)
+        #expect(image.image == "debian-12" && image.targetDisk == .serial("S4EV*") && image.targetDiskText == "serial:S4EV*" && image.wipe)
+        // The rule defaults to the smallest fixed disk, the policy to never overwriting data.
+        let defaults = try #require(try parse(#"{"kernel": "k", "image": {"name": "d12"}}"#).image)
+        #expect(defaults.targetDisk == .smallest && !defaults.wipe)
+        #expect(try parse(#"{"kernel": "k"}"#).image == nil)
     }
 
     @Test func metadataTrustIsOptionalAndNamed() throws {

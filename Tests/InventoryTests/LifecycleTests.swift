@@ -10,6 +10,7 @@ enum ExpectedLifecycle {
         "adopt": (["discovered"], "registered"),
         "boot-install": (["registered"], "booting"),
         "fetch-user-data": (["registered", "booting"], "installing"),
+        "deployed": (["booting"], "installing"),
         "phone-home": (["installing"], "installed"),
         "hooks-succeeded": (["installed"], "ready"),
         "install-failed": (["booting", "installing"], "failed"),
@@ -78,15 +79,17 @@ struct LifecycleTests {
         for event in LifecycleEvent.allCases {
             for from in Lifecycle.sources(of: event) {
                 let step = try Lifecycle.transition(from: from, on: event)
-                #expect(step.rotatesInstallToken == [.reimage, .phoneHome, .installFailed].contains(event), "\(event) from \(from)")
+                #expect(step.rotatesInstallToken == [.reimage, .deployed, .phoneHome, .installFailed].contains(event), "\(event) from \(from)")
             }
         }
     }
 
-    @Test("the happy path reaches ready and retired is final")
-    func happyPath() throws {
+    /// An installer (or a cloud image's cloud-init) fetches user-data; an image deploy reports
+    /// `deployed`, and the written disk's cloud-init then reports from installing.
+    @Test("the happy paths reach ready and retired is final", arguments: [LifecycleEvent.fetchUserData, .deployed])
+    func happyPath(installing: LifecycleEvent) throws {
         var state = MachineState.registered
-        for event in [LifecycleEvent.bootInstall, .fetchUserData, .phoneHome, .hooksSucceeded] {
+        for event in [LifecycleEvent.bootInstall, installing, .phoneHome, .hooksSucceeded] {
             state = try Lifecycle.transition(from: state, on: event).to
         }
         #expect(state == .ready)

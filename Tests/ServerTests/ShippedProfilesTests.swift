@@ -24,7 +24,7 @@ import Wire
 
     @Test func theShippedProfilesLoad() throws {
         let names = try Self.catalog().profiles.keys.sorted()
-        #expect(names == ["commission", "debian-12", "k3s-agent", "k3s-server", "local-disk", "ubuntu-24.04"])
+        #expect(names == ["commission", "debian-12", "debian-12-image", "k3s-agent", "k3s-server", "local-disk", "ubuntu-24.04"])
     }
 
     /// Each shipped profile as shipped, and with its lists filled in as an operator would.
@@ -43,7 +43,7 @@ import Wire
         return [shipped, try CompiledProfile(filled, sources: sources)]
     }
 
-    @Test(arguments: ["debian-12", "local-disk", "ubuntu-24.04"])
+    @Test(arguments: ["debian-12", "debian-12-image", "local-disk", "ubuntu-24.04"])
     func renderedUserDataPassesCloudInitSchema(profile name: String) throws {
         for profile in try Self.variants(name) { try validateUserData(profile, name) }
     }

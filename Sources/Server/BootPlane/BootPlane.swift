@@ -17,6 +17,8 @@ struct BootPlane: Sendable {
     /// How machines reach us; nil means the address each request arrived on.
     let serverURL: String?
     let cloudInit: CloudInitEndpoint
+    /// Imported images, which the deploy environment streams.
+    let images: ImageStore
     let discoveries: DiscoveryRecorder
     /// What each machine last asked for, for a timed-out install's event.
     let lastSeen: BootPlaneLastSeen
@@ -39,7 +41,8 @@ struct BootPlane: Sendable {
         if path.hasPrefix("/assets/") { return assets.respond(to: request, path: String(path.dropFirst("/assets/".count))) }
         if path.hasPrefix("/ipxe/") { return ipxe.respond(to: request, path: String(path.dropFirst("/ipxe/".count))) }
         if path.hasPrefix("/deploy/") {
-            return DeployEndpoint(inventory: inventory, origin: origin, log: log).handle(request, context, path: String(path.dropFirst("/deploy/".count)))
+            return DeployEndpoint(inventory: inventory, profiles: profiles, images: images, serverURL: serverURL, origin: origin, log: log)
+                .handle(request, context, path: String(path.dropFirst("/deploy/".count)))
         }
         if path.hasPrefix("/cloud-init/") { return cloudInit.handle(request, context, path: String(path.dropFirst("/cloud-init/".count))) }
         if path == "/boot.ipxe" { return bootScript(macText: request.queryValue("mac"), request, context) }
