@@ -12,16 +12,16 @@ public struct DeployPlan: Equatable, Sendable {
     public let rawBytes: Int
     public let sha256: String
     public let disk: HardwareFacts.Disk
-    public let seedFile: String
-    public let seedContent: String
+    /// The machine's NoCloud URL, which the environment writes into the installed system
+    /// (`scripts/deploy-env/nocloud-seed`, the one place that decides the form).
+    public let seedURL: String
 
-    /// The environment's view, read with `sed` in busybox sh: one `key=value` a line (values
-    /// without line breaks: the disk path is checked to be one word), an empty line, then the
-    /// seed file's text to the end.
+    /// The environment's view, read with `sed` in busybox sh: one `key=value` a line, values
+    /// without line breaks (the disk path is checked to be one word).
     public var text: String {
         let lines = [("image", image), ("image_url", imageURL), ("raw_bytes", String(rawBytes)), ("sha256", sha256),
-                     ("disk", disk.path), ("disk_bytes", String(disk.sizeBytes)), ("seed_file", seedFile)]
-        return lines.map { "\($0.0)=\($0.1)\n" }.joined() + "\n" + seedContent
+                     ("disk", disk.path), ("disk_bytes", String(disk.sizeBytes)), ("seed_url", seedURL)]
+        return lines.map { "\($0.0)=\($0.1)\n" }.joined()
     }
 
     /// One line for the timeline: which image goes to which disk.
@@ -62,7 +62,7 @@ public enum DeployPlanner {
         }
         let base = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
         return .deploy(DeployPlan(image: image.name, imageURL: "\(base)/deploy/\(mac)/image", rawBytes: rawBytes, sha256: sha256, disk: disk,
-                                  seedFile: NoCloudSeedConfig.path, seedContent: NoCloudSeedConfig.content(seedURL: "\(base)/cloud-init/\(mac)/")))
+                                  seedURL: "\(base)/cloud-init/\(mac)/"))
     }
 
     /// `/dev/...` of letters, digits and `/ _ . : -` only: safe on a line and in a shell word.

@@ -75,11 +75,15 @@ enum Render {
     static func profiles(_ value: JSONValue?, json: Bool) throws(CLIError) -> String {
         let profiles = try expect(value)["profiles"]?.arrayValue ?? []
         if json { return JSONValue.array(profiles).encoded(pretty: true) + "\n" }
-        var table = TextTable(["NAME", "KERNEL", "BUILD", "USER-DATA", "DESCRIPTION"])
+        var table = TextTable(["NAME", "KERNEL", "BUILD", "IMAGE", "USER-DATA", "DESCRIPTION"])
         for profile in profiles {
             let description = profile["description"]?.stringValue ?? ""
-            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["kernelVersion"]), display(profile["userData"]),
-                       description.count > 60 ? String(description.prefix(57)) + "..." : description])
+            // An image profile's image, and the disk it goes to: `debian-12 to smallest (wipe)`.
+            let image = profile["image"].flatMap { image in
+                image["name"]?.stringValue.map { "\($0) to \(display(image["targetDisk"]))" + (image["wipe"] == .bool(true) ? " (wipe)" : "") }
+            }
+            table.add([display(profile["name"]), display(profile["kernel"]), display(profile["kernelVersion"]), image ?? "-",
+                       display(profile["userData"]), description.count > 60 ? String(description.prefix(57)) + "..." : description])
         }
         return table.render()
     }

@@ -36,7 +36,7 @@ import Testing
         }
         #expect(plan.disk == Self.blank)
         #expect(plan.imageURL == "http://10.0.0.1:8080/deploy/\(Self.mac)/image")
-        #expect(plan.rawBytes == 2 << 30 && plan.sha256 == Self.sha && plan.seedFile == "/etc/cloud/cloud.cfg.d/99-provisiond-nocloud.cfg")
+        #expect(plan.rawBytes == 2 << 30 && plan.sha256 == Self.sha && plan.seedURL == "http://10.0.0.1:8080/cloud-init/\(Self.mac)/")
         #expect(plan.text == """
             image=debian-12
             image_url=http://10.0.0.1:8080/deploy/\(Self.mac)/image
@@ -44,14 +44,7 @@ import Testing
             sha256=\(Self.sha)
             disk=/dev/vda
             disk_bytes=4294967296
-            seed_file=/etc/cloud/cloud.cfg.d/99-provisiond-nocloud.cfg
-
-            # Written by provisiond's deploy environment: this system's cloud-init reads its
-            # configuration from provisiond (NoCloud over HTTP).
-            datasource_list: [ NoCloud, None ]
-            datasource:
-              NoCloud:
-                seedfrom: "http://10.0.0.1:8080/cloud-init/\(Self.mac)/"
+            seed_url=http://10.0.0.1:8080/cloud-init/\(Self.mac)/
 
             """)
         #expect(plan.summary == "image debian-12 (2147483648 bytes, sha256 \(Self.sha)) to /dev/vda /dev/disk/by-id/virtio-DEPLOYVIRT (4294967296 bytes)")
@@ -89,10 +82,6 @@ import Testing
         var odd = Self.blank
         odd.path = "/dev/vd a"
         #expect(try Self.decide([odd]) == .refuse("disk path /dev/vd a is not a plain device path"))
-    }
-
-    @Test func theSeedConfigQuotesItsURL() {
-        #expect(NoCloudSeedConfig.content(seedURL: "http://h:1/cloud-init/m/").contains(#"seedfrom: "http://h:1/cloud-init/m/""#))
     }
 }
 

@@ -5,19 +5,21 @@
 #   . deploy.sh && deploy_image SERVER MAC TOKEN
 #
 # 1. POST SERVER/deploy/MAC/plan: key=value lines (image, image_url, raw_bytes, sha256, disk,
-#    disk_bytes, seed_file), an empty line, then the seed file's text. A refusal (409) has
-#    already failed the machine on the server: nothing is written.
+#    disk_bytes, seed_url). A refusal (409) has already failed the machine on the server:
+#    nothing is written.
 # 2. The planned disk must be the one the facts described: a block device of exactly disk_bytes,
 #    nothing of it mounted. No other disk is ever opened for writing.
 # 3. curl image_url | zstd -d | dd to the disk, in ten slices of the raw size, posting
 #    progress?percent=10..100 after each; a refused progress (the machine was reimaged or failed
 #    meanwhile) stops the write. The stream must end at exactly raw_bytes.
 # 4. The device's buffers flushed (BLKFLSBUF), raw_bytes read back: their sha256 must be the plan's.
-# 5. The partition table re-read; the largest ext2/3/4 partition holding /etc is the installed
-#    root: the seed file is written into it (its cloud-init then reads provisiond's NoCloud URL).
+# 5. The partition table re-read (or read by partx where the kernel cannot); the largest ext2/3/4
+#    partition holding /etc is the installed root: nocloud-seed points its cloud-init at
+#    seed_url, provisiond's NoCloud URL.
 # 6. POST deployed?sha256=…&disk=…, and the caller reboots.
 # Any failure after the plan posts SERVER/deploy/MAC/failed with the step and the program's message
-# and returns 1. Every step prints a `DEPLOY:` line. Temporary files go to $DEPLOY_TMP (/tmp).
+# and returns 1. Every step prints a `DEPLOY:` line. Temporary files go to $DEPLOY_TMP (/tmp);
+# nocloud-seed is found in $DEPLOY_LIB (/lib/deploy-env).
 
 deploy_say() { echo "DEPLOY: $*"; }
 
@@ -39,8 +41,8 @@ deploy_fail() {
 # One line of what a program said (its stderr file), bounded.
 deploy_said() { tr '\n' ' ' < "$1" 2> /dev/null | cut -c1-400; }
 
-# deploy_plan KEY: a value of the plan's key=value head.
-deploy_plan() { sed -n "1,/^\$/s/^$1=//p" "$deploy_tmp/plan"; }
+# deploy_plan KEY: the value of one of the plan's key=value lines.
+deploy_plan() { sed -n "s/^$1=//p" "$deploy_tmp/plan"; }
 
 # stdin: the raw image. Writes exactly $raw bytes to $disk in ten slices, reporting each.
 deploy_write() {
@@ -64,17 +66,23 @@ deploy_write() {
     [ "$extra" -eq 0 ] || { echo "the image stream is $extra bytes longer than its recorded $raw" > "$deploy_tmp/write.err"; return 1; }
 }
 
+# The partitions the kernel knows on $disk, by name.
+deploy_partitions() {
+    for part in /sys/class/block/"${disk##*/}"/*/partition; do
+        [ -e "$part" ] || continue
+        dir=${part%/partition}
+        echo "${dir##*/}"
+    done
+}
+
 # The installed system's root: the largest ext2/3/4 partition of $disk. Prints its /dev path.
 deploy_root_partition() {
     best=""
     best_size=0
-    for part in /sys/class/block/"${disk##*/}"/*/partition; do
-        [ -e "$part" ] || continue
-        dir=${part%/partition}
-        name=${dir##*/}
+    for name in $(deploy_partitions); do
         type=$(blkid -p -o value -s TYPE "/dev/$name" 2> /dev/null)
         case "$type" in ext2|ext3|ext4) ;; *) continue ;; esac
-        size=$(cat "$dir/size")
+        size=$(cat "/sys/class/block/$name/size")
         [ "$size" -gt "$best_size" ] && { best="/dev/$name"; best_size=$size; }
     done
     echo "$best"
@@ -84,6 +92,7 @@ deploy_image() {
     deploy_base="$1/deploy/$2"
     deploy_token=$3
     deploy_tmp=${DEPLOY_TMP:-/tmp}
+    deploy_lib=${DEPLOY_LIB:-/lib/deploy-env}
 
     # 1. The plan.
     if ! curl -sS --fail-with-body --max-time 60 -X POST -o "$deploy_tmp/plan" "$deploy_base/plan?token=$deploy_token" 2> "$deploy_tmp/plan.err"; then
@@ -96,9 +105,8 @@ deploy_image() {
     sha=$(deploy_plan sha256)
     disk=$(deploy_plan disk)
     disk_bytes=$(deploy_plan disk_bytes)
-    seed_file=$(deploy_plan seed_file)
-    sed '1,/^$/d' "$deploy_tmp/plan" > "$deploy_tmp/seed"
-    for value in "$image" "$url" "$raw" "$sha" "$disk" "$disk_bytes" "$seed_file"; do
+    seed_url=$(deploy_plan seed_url)
+    for value in "$image" "$url" "$raw" "$sha" "$disk" "$disk_bytes" "$seed_url"; do
         [ -n "$value" ] || { deploy_fail plan "incomplete plan: $(tr '\n' ' ' < "$deploy_tmp/plan" | cut -c1-300)"; return 1; }
     done
     deploy_say "plan: image $image ($raw bytes) to $disk"
@@ -133,6 +141,12 @@ deploy_image() {
     # 5. The new partition table, the installed root, the seed file.
     blockdev --rereadpt "$disk" 2> "$deploy_tmp/blockdev.err" \
         || { deploy_fail partitions "blockdev --rereadpt $disk: $(deploy_said "$deploy_tmp/blockdev.err")"; return 1; }
+    # A kernel built without this table's parser (some VM kernels lack CONFIG_EFI_PARTITION) finds
+    # none: partx reads the table itself and adds the partitions (BLKPG).
+    if [ -z "$(deploy_partitions)" ]; then
+        partx --add "$disk" 2> "$deploy_tmp/partx.err" \
+            || { deploy_fail partitions "partx --add $disk: $(deploy_said "$deploy_tmp/partx.err")"; return 1; }
+    fi
     # The kernel adds the partitions at once; their /dev nodes (devtmpfs, or udev) a moment later.
     root=""
     tries=0
@@ -149,15 +163,14 @@ deploy_image() {
         deploy_fail root "$root has no /etc: not a root file system"
         return 1
     fi
-    seed_dir="$deploy_tmp/root${seed_file%/*}"
-    if ! { mkdir -p "$seed_dir" && cp "$deploy_tmp/seed" "$deploy_tmp/root$seed_file" && chmod 0644 "$deploy_tmp/root$seed_file"; } 2> "$deploy_tmp/seed.err"; then
+    if ! sh "$deploy_lib/nocloud-seed" "$deploy_tmp/root" "$seed_url" > "$deploy_tmp/seed.out" 2> "$deploy_tmp/seed.err"; then
         umount "$deploy_tmp/root"
-        deploy_fail seed "writing $seed_file on $root: $(deploy_said "$deploy_tmp/seed.err")"
+        deploy_fail seed "nocloud-seed on $root: $(deploy_said "$deploy_tmp/seed.err")"
         return 1
     fi
     sync
     umount "$deploy_tmp/root" 2> "$deploy_tmp/mount.err" || { deploy_fail seed "umount $root: $(deploy_said "$deploy_tmp/mount.err")"; return 1; }
-    deploy_say "seeded $seed_file on $root"
+    deploy_say "seeded $root: $(deploy_said "$deploy_tmp/seed.out")"
 
     # 6. Done: the server moves the machine on, its next network boot gets exit.
     deploy_post deployed "sha256=$got&disk=$disk" \

@@ -60,6 +60,9 @@ enum MachineJSON {
             ("networkConfig", optional(profile.networkConfig)),
             ("networkInterfaces", optional(profile.networkInterfaces)),
             ("variables", .array(profile.variables.keys.sorted().map(JSONValue.string))),
+            ("image", profile.image.map { image in
+                .object([("name", .string(image.image)), ("targetDisk", .string(image.targetDiskText)), ("wipe", .bool(image.wipe))])
+            } ?? .null),
         ])
     }
 

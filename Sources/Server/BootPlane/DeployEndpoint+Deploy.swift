@@ -75,7 +75,7 @@ extension DeployEndpoint {
             return try refuse("deployed", machine, 400, "wrote sha256 \(EventText.line(written, limit: 80)), expected \(expected)")
         }
         let disk = EventText.line(request.queryValue("disk") ?? "the disk", limit: 200)
-        let detail = "image \(deploy.image) written to \(disk) and verified (sha256 \(expected)); cloud-init seeded with \(NoCloudSeedConfig.path)"
+        let detail = "image \(deploy.image) written to \(disk) and verified (sha256 \(expected)); its cloud-init pointed at provisiond"
         let updated: Machine
         do { updated = try inventory.apply(.deployed, to: machine.mac, source: "http", detail: detail) } catch .invalidTransition(let refusal) {
             return try refuse("deployed", machine, 409, refusal.description)
