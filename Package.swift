@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Metrics"),
         // provisionctl doctor's checks and their verdicts: pure, shared by the server and the CLI.
         .target(name: "Doctor", dependencies: ["Wire"]),
-        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Metrics", "Doctor"]),
+        .target(name: "Server", dependencies: ["Wire", "Net", "Inventory", "Boot", "Clusters", "Proxmox", "Power", "Metrics", "Doctor"]),
         .executableTarget(name: "provisiond", dependencies: ["Server", "Net"]),
         .target(name: "ProvisionCLI", dependencies: ["Wire", "Doctor"]),
         .executableTarget(name: "provisionctl", dependencies: ["ProvisionCLI"]),
@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["ProvisionCLI", "Inventory", "Wire", "Proxmox", "Power", "TestSupport"],
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
                               "Support/fakepve_setup.py", "Support/ipmi_bmc.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
-                              "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py"]),
+                              "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py",
+                              "Support/power_rig.py"]),
     ]
 )

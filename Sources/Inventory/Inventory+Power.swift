@@ -26,17 +26,29 @@ extension Inventory {
     public func powerSettings(_ mac: MACAddress) throws(InventoryError) -> PowerSettingsRecord? {
         try run { database throws(InventoryError) in
             let machine = try MachineRows.require(database, matching: mac)
-            let statement = try database.statement("""
-                SELECT driver, address, port, username, password, cipher_suite, ca_pem, fingerprint, updated_at
-                FROM machine_power WHERE mac = ?1
-                """).bind(.text(machine.mac.description))
-            guard try statement.step() else { return nil }
-            return PowerSettingsRecord(
-                mac: machine.mac.description, driver: PowerSettingsRecord.Driver(rawValue: statement.text(0) ?? "") ?? .redfish,
-                address: statement.text(1) ?? "", port: statement.isNull(2) ? nil : Int(statement.integer(2)), username: statement.text(3),
-                password: statement.text(4), cipherSuite: statement.isNull(5) ? nil : Int(statement.integer(5)), caPEM: statement.text(6),
-                fingerprint: statement.text(7), updatedAt: statement.text(8) ?? "")
+            let statement = try database.statement("SELECT \(Self.powerColumns) FROM machine_power WHERE mac = ?1").bind(.text(machine.mac.description))
+            return try statement.step() ? Self.powerSettings(statement) : nil
         }
+    }
+
+    /// Every machine's power settings, by MAC (the power poller's round).
+    public func allPowerSettings() throws(InventoryError) -> [PowerSettingsRecord] {
+        try run { database throws(InventoryError) in
+            let statement = try database.statement("SELECT \(Self.powerColumns) FROM machine_power ORDER BY mac")
+            var records: [PowerSettingsRecord] = []
+            while try statement.step() { records.append(Self.powerSettings(statement)) }
+            return records
+        }
+    }
+
+    private static let powerColumns = "mac, driver, address, port, username, password, cipher_suite, ca_pem, fingerprint, updated_at"
+
+    private static func powerSettings(_ statement: Statement) -> PowerSettingsRecord {
+        PowerSettingsRecord(
+            mac: statement.text(0) ?? "", driver: PowerSettingsRecord.Driver(rawValue: statement.text(1) ?? "") ?? .redfish,
+            address: statement.text(2) ?? "", port: statement.isNull(3) ? nil : Int(statement.integer(3)), username: statement.text(4),
+            password: statement.text(5), cipherSuite: statement.isNull(6) ? nil : Int(statement.integer(6)), caPEM: statement.text(7),
+            fingerprint: statement.text(8), updatedAt: statement.text(9) ?? "")
     }
 
     /// Forgets the machine's power settings; false when it had none.

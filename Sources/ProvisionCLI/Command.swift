@@ -33,13 +33,25 @@ struct Command: Sendable {
         """
 
     static let all: [Command] = [
-        Command(name: "register", positionals: ["MAC"], valued: specValued, switches: [],
+        Command(name: "register", positionals: ["MAC"], valued: specValued.union(PowerCommands.settingsValued), switches: ["--power-on"],
                 summary: "Add a machine to the inventory, ready to install on its next network boot.",
-                optionHelp: specHelp + "  (--hostname and --profile are required)\n") { context throws(CLIError) in
+                optionHelp: specHelp + "  (--hostname and --profile are required)\n" + PowerCommands.settingsHelp
+                    + "  --power-on               then boot it from the network once and power it on (needs power settings)\n") {
+            context throws(CLIError) in
             let mac = try context.mac()
+            let power = try PowerCommands.settings(context.arguments)
+            let powerOn = context.arguments.has("--power-on")
+            if powerOn, power == nil {
+                throw CLIError("--power-on needs the machine's power settings: --redfish, --ipmi or --proxmox", usage: true)
+            }
             let body = [("mac", JSONValue.string(mac.description))] + (try MachineRequest.spec(context.arguments, requireIdentity: true))
             let machine = try context.client.call("POST", "/api/v1/machines", body: .object(body))
-            return try Render.machine(machine, json: context.json)
+            if let power {
+                do throws(CLIError) { try context.client.call("PUT", "/api/v1/machines/\(mac)/power", body: power) } catch {
+                    throw CLIError("registered \(mac), but its power settings were refused: \(error.description)")
+                }
+            }
+            return powerOn ? try PowerCommands.after(machine, "pxe", on: mac, context) : try Render.machine(machine, json: context.json)
         },
         Command(name: "list", positionals: [], valued: ["--state"], switches: [],
                 summary: "List machines, optionally only those in one state.",
@@ -76,8 +88,9 @@ struct Command: Sendable {
             let machine = try context.client.call("POST", "/api/v1/machines/\(mac)/adopt", body: .object(body))
             return try Render.machine(machine, json: context.json)
         },
-        lifecycle("reimage", "Install the machine again on its next network boot (new instance-id and install token)."),
-        lifecycle("retire", "Stop serving the machine anything; its record and timeline stay."),
+        lifecycle("reimage", "Install the machine again on its next network boot (new instance-id and install token).",
+                  powerCycle: true),
+        lifecycle("retire", "Stop serving the machine anything; its record and timeline stay.", powerCycle: false),
         Command(name: "profiles", positionals: [], valued: [], switches: [], summary: "List the boot profiles provisiond loaded.",
                 optionHelp: "") { context throws(CLIError) in
             try Render.profiles(try context.client.call("GET", "/api/v1/profiles"), json: context.json)
@@ -103,15 +116,23 @@ struct Command: Sendable {
             try context.client.call("DELETE", "/api/v1/machines/\(mac)")
             return context.json ? "{\"deleted\":\"\(mac)\"}\n" : "deleted \(mac)\n"
         },
-    ] + ClusterCommands.all + ProxmoxCommands.all + ImageCommands.all + [DoctorCommand.command]
+    ] + ClusterCommands.all + ProxmoxCommands.all + ImageCommands.all + PowerCommands.all + [DoctorCommand.command]
 
-    private static func lifecycle(_ name: String, _ summary: String) -> Command {
-        Command(name: name, positionals: ["MAC"], valued: ["--reason"], switches: [], summary: summary,
-                optionHelp: "  --reason TEXT      kept in the machine's timeline\n") { context throws(CLIError) in
+    /// reimage and retire; reimage `--power-cycle` then boots the machine from the network once
+    /// and cycles it (or powers it on), so it reinstalls with nobody at its console.
+    private static func lifecycle(_ name: String, _ summary: String, powerCycle: Bool) -> Command {
+        Command(name: name, positionals: ["MAC"], valued: ["--reason"], switches: powerCycle ? ["--power-cycle"] : [], summary: summary,
+                optionHelp: "  --reason TEXT      kept in the machine's timeline\n"
+                    + (powerCycle ? "  --power-cycle      then boot it from the network once and cycle it (needs power settings)\n" : "")) {
+            context throws(CLIError) in
+            let mac = try context.mac()
+            let cycle = context.arguments.has("--power-cycle")
+            // Checked first, so a machine without settings is not left waiting for a reboot nobody makes.
+            if cycle { try context.client.call("GET", "/api/v1/machines/\(mac)/power") }
             var body: [(String, JSONValue)] = []
             if let reason = context.arguments.value("--reason") { body.append(("reason", .string(reason))) }
-            let machine = try context.client.call("POST", "/api/v1/machines/\(try context.mac())/\(name)", body: .object(body))
-            return try Render.machine(machine, json: context.json)
+            let machine = try context.client.call("POST", "/api/v1/machines/\(mac)/\(name)", body: .object(body))
+            return cycle ? try PowerCommands.after(machine, "pxe", on: mac, context) : try Render.machine(machine, json: context.json)
         }
     }
 }

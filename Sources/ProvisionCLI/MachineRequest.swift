@@ -17,17 +17,7 @@ enum MachineRequest {
             // An empty value clears the field on update.
             body.append((key, value.isEmpty && !requireIdentity ? .null : .string(value)))
         }
-        let labels = arguments.all("--label")
-        if !labels.isEmpty {
-            var pairs: [(String, JSONValue)] = []
-            for label in labels {
-                guard let equals = label.firstIndex(of: "="), equals != label.startIndex else {
-                    throw CLIError("bad --label \"\(label)\": expected KEY=VALUE", usage: true)
-                }
-                pairs.append((String(label[..<equals]), .string(String(label[label.index(after: equals)...]))))
-            }
-            body.append(("labels", .object(pairs)))
-        }
+        if let labels = try labels(arguments) { body.append(("labels", labels)) }
         let nics = arguments.all("--nic")
         if !nics.isEmpty {
             var items: [JSONValue] = []
@@ -37,5 +27,19 @@ enum MachineRequest {
             body.append(("nics", .array(items)))
         }
         return body
+    }
+
+    /// `--label K=V` options as a JSON object; nil when there are none.
+    static func labels(_ arguments: Arguments) throws(CLIError) -> JSONValue? {
+        let labels = arguments.all("--label")
+        guard !labels.isEmpty else { return nil }
+        var pairs: [(String, JSONValue)] = []
+        for label in labels {
+            guard let equals = label.firstIndex(of: "="), equals != label.startIndex else {
+                throw CLIError("bad --label \"\(label)\": expected KEY=VALUE", usage: true)
+            }
+            pairs.append((String(label[..<equals]), .string(String(label[label.index(after: equals)...]))))
+        }
+        return .object(pairs)
     }
 }

@@ -43,7 +43,9 @@ public struct ProvisionCLI {
         let parsed = try Arguments(words, valued: command.valued.union(Self.globalValued),
                                    switches: command.switches.union(Self.globalSwitches))
         if parsed.has("--help") || parsed.has("-h") { return command.usage + "\n" }
-        guard parsed.positionals.count == command.positionals.count else {
+        // A positional written `[MAC]` may be left out.
+        let required = command.positionals.filter { !$0.hasPrefix("[") }.count
+        guard (required...command.positionals.count).contains(parsed.positionals.count) else {
             throw CLIError("\(command.name) takes \(command.positionals.isEmpty ? "no arguments" : command.positionals.joined(separator: " ")); see provisionctl \(command.name) --help", usage: true)
         }
         let context = CommandContext(arguments: parsed, client: try client(parsed), json: parsed.has("--json"))

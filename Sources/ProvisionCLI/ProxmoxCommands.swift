@@ -21,13 +21,13 @@ enum ProxmoxCommands {
             let arguments = context.arguments
             var body: [(String, JSONValue)] = [("name", .string(arguments.positionals[0])), ("url", .string(try arguments.required("--url")))]
             if let token = arguments.value("--token-id") {
-                body += [("token_id", .string(token)), ("token_secret", .string(try secret(arguments.required("--token-secret-file"))))]
+                body += [("token_id", .string(token)), ("token_secret", .string(try OptionValues.secret(arguments.required("--token-secret-file"))))]
             } else if let user = arguments.value("--user") {
-                body += [("user", .string(user)), ("password", .string(try secret(arguments.required("--password-file"))))]
+                body += [("user", .string(user)), ("password", .string(try OptionValues.secret(arguments.required("--password-file"))))]
             } else {
                 throw CLIError("give --token-id with --token-secret-file, or --user with --password-file", usage: true)
             }
-            if let ca = arguments.value("--ca-file") { body.append(("ca_pem", .string(try read(ca)))) }
+            if let ca = arguments.value("--ca-file") { body.append(("ca_pem", .string(try OptionValues.file(ca)))) }
             if let fingerprint = arguments.value("--fingerprint") { body.append(("fingerprint", .string(fingerprint))) }
             let endpoint = try context.client.call("POST", "/api/v1/proxmox/endpoints", body: .object(body))
             return context.json ? Render.json(endpoint) : "added \(arguments.positionals[0]) (\(endpoint?["trust"]?.stringValue ?? "?") trust)\n"
@@ -69,7 +69,7 @@ enum ProxmoxCommands {
             guard nodes.isEmpty == arguments.has("--all-nodes") else { throw CLIError("give --node N (repeatable) or --all-nodes", usage: true) }
             body.append(nodes.isEmpty ? ("all_nodes", .bool(true)) : ("nodes", .array(nodes.map(JSONValue.string))))
             if arguments.has("--replace") { body.append(("replace", .bool(true))) }
-            if let vmid = arguments.value("--vmid") { body.append(("vmid", try integer(vmid, "--vmid"))) }
+            if let vmid = arguments.value("--vmid") { body.append(("vmid", try OptionValues.integer(vmid, "--vmid"))) }
             let reply = try long(context).send("POST", "/api/v1/proxmox/templates/rollout", body: .object(body))
             let results = reply.body?["results"]
             guard let results else { throw CLIError("\(reply.body?["error"]?.stringValue ?? "rollout failed") (HTTP \(reply.status))") }
@@ -99,7 +99,7 @@ enum ProxmoxCommands {
                 if let value = arguments.value(option) { body.append((field(option), .string(value))) }
             }
             for option in ["--cores", "--memory"] {
-                if let value = arguments.value(option) { body.append((field(option), try integer(value, option))) }
+                if let value = arguments.value(option) { body.append((field(option), try OptionValues.integer(value, option))) }
             }
             let vm = try long(context).call("POST", "/api/v1/proxmox/vms", body: .object(body))
             return context.json ? Render.json(vm) : "created \(arguments.positionals[0]): vmid \(Render.display(vm?["vmid"])) on \(Render.display(vm?["node"])), MAC \(Render.display(vm?["mac"]))\n"
@@ -129,21 +129,4 @@ enum ProxmoxCommands {
 
     /// `--image-url` → `image_url`.
     private static func field(_ option: String) -> String { String(option.dropFirst(2)).replacingOccurrences(of: "-", with: "_") }
-
-    private static func integer(_ text: String, _ option: String) throws(CLIError) -> JSONValue {
-        guard let number = Int(text) else { throw CLIError("\(option) takes a whole number, not \"\(text)\"", usage: true) }
-        return .int(number)
-    }
-
-    private static func read(_ path: String) throws(CLIError) -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read \(path)") }
-        return text
-    }
-
-    /// A secret file's first line, without the line break.
-    private static func secret(_ path: String) throws(CLIError) -> String {
-        let text = try read(path).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw CLIError("\(path) is empty") }
-        return text
-    }
 }

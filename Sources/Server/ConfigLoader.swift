@@ -166,6 +166,11 @@ public enum ConfigLoader {
                  help: "booting/installing this long with no report → failed (default 3600; a profile's installTimeout wins)"),
         .seconds("--proxmox-task-timeout", "proxmoxTaskTimeout", \.proxmoxTaskTimeout, "Proxmox task timeout", upTo: 86400,
                  help: "how long a Proxmox task (download, clone, ...) may run (default 3600)"),
+        Option(flag: "--power-poll-interval", key: "powerPollInterval", argument: "SECONDS",
+               help: "read machines' power this often and record changes provisiond did not make (default off)") {
+            (config: inout ServerConfig, value: String) throws(StartupError) in
+            config.powerPollInterval = value == "off" ? nil : try seconds(value, "power poll interval", upTo: 86400)
+        },
         Option(flag: "--log-level", key: "logLevel", argument: "LEVEL", help: "debug, info, warn or error (default info)") {
             (config: inout ServerConfig, value: String) throws(StartupError) in
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]

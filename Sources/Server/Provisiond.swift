@@ -18,6 +18,7 @@ public final class Provisiond: @unchecked Sendable {
     private let deployer: KubesprayDeployer
     private let installTimeouts: InstallTimeoutSweeper
     private let watchdog: SystemdWatchdog
+    private let powerPoller: PowerPoller?
     private let profiles: ProfileCatalog
     private let log: Logger
 
@@ -93,6 +94,11 @@ public final class Provisiond: @unchecked Sendable {
                                                  taskTimeout: config.proxmoxTaskTimeout, log: log.named("proxmox")),
                              background: BackgroundWork(hooks: hooks.pending, kubespray: deployer.pending), health: health)
         admin.doctor = doctor
+        let power = PowerService(inventory: inventory, drivers: PowerDrivers(inventory: inventory, proxmox: admin.proxmox?.connections,
+                                                                             directory: config.dataDir + "/power"),
+                                 log: log.named("power"))
+        admin.power = PowerAPI(inventory: inventory, service: power, log: log.named("power"))
+        powerPoller = config.powerPollInterval.map { PowerPoller(service: power, interval: $0, log: log.named("power-poller")) }
         admin.images = images
         // The metrics listener (off by default) takes the admin plane's figures.
         var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
@@ -205,6 +211,7 @@ public final class Provisiond: @unchecked Sendable {
         }
         deployer.refreshAll()
         installTimeouts.start()
+        powerPoller?.start()
         watchdog.start()
         log.info("started", ["version": Self.version, "data": config.dataDir, "schema": String((try? inventory.schemaVersion()) ?? 0)])
         SystemdNotifier.notify("READY=1")
@@ -224,6 +231,7 @@ public final class Provisiond: @unchecked Sendable {
         tftp?.stop()
         dhcp?.stop()
         installTimeouts.stop()
+        powerPoller?.stop()
         watchdog.stop()
         do { try inventory.checkpoint() } catch { log.warning("checkpoint-failed", ["error": "\(error)"]) }
         log.info("stopped")

@@ -76,6 +76,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var installTimeout: Double = 3600
     /// Seconds a Proxmox task (UPID) may run before the operation waiting on it gives up.
     public var proxmoxTaskTimeout: Double = 3600
+    /// Seconds between power poller ticks (`PowerPoller`); nil: no poller.
+    public var powerPollInterval: Double?
 
     public init() {}
 

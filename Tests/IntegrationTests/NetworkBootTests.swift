@@ -59,7 +59,7 @@ import Wire
         try NetworkBootImages.buildKernelAndInitramfs(into: assets + "/netboot")
         let lab = try NetworkBootLab()
         defer { lab.remove() }
-        let server = try startServer(lab, dir, assets: assets)
+        let server = try lab.startNetbootServer(in: dir.path, assets: assets)
         defer { server.stop() }
         let register = try server.ctl(["register", mac, "--hostname", hostname, "--profile", "netboot"])
         try #require(register.status == 0, "step register: provisionctl register failed: \(register.stderr)")
@@ -188,45 +188,6 @@ import Wire
             // OVMF then stops in its menu, UEFI 3.1.1), and at last to the disk.
             #expect(outcome.value == "local-disk" && exited == NetworkBootVM.localDiskExitStatus,
                     "step local-disk: OVMF did not boot the local disk after iPXE's exit 1 (outcome \(outcome.value ?? "timeout after \(Int(seconds)) s"), QEMU status \(exited.map(String.init) ?? "running")).\n\(diagnostics())")
-        }
-    }
-
-    // MARK: - Setup
-
-    private func startServer(_ lab: NetworkBootLab, _ dir: TemporaryDirectory, assets: String) throws -> ServerProcess {
-        let profiles = dir.path + "/profiles"
-        let templates = dir.path + "/cloud-init"
-        for path in [profiles, templates] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        // `panic=-1`: should /init die, the kernel reboots at once and QEMU (-no-reboot) exits.
-        try #"""
-            {"description": "network boot test: Debian's netboot kernel and a busybox installer",
-             "kernel": "netboot/linux", "initrd": ["netboot/initramfs.gz"],
-             "cmdline": "console=ttyS0 panic=-1 {{ nocloud_seed }}",
-             "userData": "netboot-user-data.yaml"}
-            """#.write(toFile: profiles + "/netboot.json", atomically: true, encoding: .utf8)
-        // What scripts/netboot-init.sh reads: cloud-init's phone_home url, and where to report a failure.
-        try """
-            #cloud-config
-            hostname: {{ machine.hostname }}
-            failed_url: {{ failed_url }}
-            phone_home:
-              url: {{ phone_home_url }}
-              post: [instance_id, hostname]
-            """.write(toFile: templates + "/netboot-user-data.yaml", atomically: true, encoding: .utf8)
-        let config = dir.path + "/provisiond.json"
-        try """
-            {"dhcp": {"mode": "full", "subnets": [
-              {"cidr": "\(NetworkBootLab.subnet)", "range": ["10.79.0.100", "10.79.0.150"], "router": "\(NetworkBootLab.serverAddress)",
-               "leaseSeconds": 600}]}}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        do {
-            return try ServerProcess(dataDir: dir.path + "/data", extraArguments: [
-                "--config", config, "--dhcp-mode", "full", "--interface", lab.tap,
-                "--http-listen", "0.0.0.0:8080", "--tftp-listen", "0.0.0.0:69",
-                "--profiles-dir", profiles, "--cloud-init-dir", templates, "--assets-dir", assets,
-            ], namespace: lab.namespace, metadataTrust: "address")
-        } catch {
-            throw TestFailure("step start-provisiond: \(error)")
         }
     }
 

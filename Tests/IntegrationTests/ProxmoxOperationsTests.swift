@@ -104,6 +104,13 @@ import Wire
         let list = try JSONParser.parse(try server.ctl(["proxmox", "vm", "list", "--json"]).stdout).arrayValue ?? []
         #expect(list.map { $0["status"]?.stringValue } == ["running", "running", "running"])
         #expect(list.map { $0["state"]?.stringValue } == ["registered", "registered", "registered"])
+        // Each VM got power settings naming its endpoint: provisionctl power switches it.
+        let web2 = try #require(list.first { $0["name"] == .string("web2") }?["mac"]?.stringValue)
+        let power = try JSONParser.parse(try server.ctl(["power", "show", web2, "--json"]).stdout)
+        #expect(power["driver"] == .string("proxmox") && power["address"] == list.first?["endpoint"], "\(power)")
+        #expect(try server.ctl(["power", "status", web2]).stdout == "\(web2): on\n")
+        let off = try server.ctl(["power", "off", web2])
+        #expect(off.status == 0 && off.stdout == "\(web2): off: on → off → off\n", "\(off.stdout)\(off.stderr)")
 
         let badMemory = try lab.createVM("bad1", ["--memory", "1"])
         #expect(badMemory.status == 1)

@@ -23,6 +23,7 @@ struct PowerSettingsTests {
         try inventory.setPowerSettings(ipmi)
         let stored = try #require(try inventory.powerSettings(mac))
         #expect(stored.driver == .ipmi && stored.port == 6230 && stored.cipherSuite == 17 && stored.caPEM == nil && stored.password == "calvin")
+        #expect(try inventory.allPowerSettings() == [stored])
 
         #expect(try inventory.deletePowerSettings(mac))
         #expect(try !inventory.deletePowerSettings(mac))

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Server
 
-@Suite("ConfigLoader: hooks, kubespray and Proxmox")
+@Suite("ConfigLoader: hooks, kubespray, Proxmox and the power poller")
 struct ConfigLoaderHooksTests {
     @Test("defaults")
     func defaults() {
@@ -45,5 +45,16 @@ struct ConfigLoaderHooksTests {
         #expect(loadFailure(["--kubespray-timeout", "x"]) == "kubespray timeout \"x\" must be a number of seconds between 0 and 86400")
         #expect(loadFailure(["--kubespray-command", ""]) == "kubespray command must name a program")
         #expect(loadFailure(["--proxmox-task-timeout", "-1"]) == "Proxmox task timeout \"-1\" must be a number of seconds between 0 and 86400")
+    }
+
+    @Test("the power poller is off by default; --power-poll-interval or powerPollInterval turns it on, off turns it off")
+    func powerPoller() throws {
+        #expect(ServerConfig().powerPollInterval == nil)
+        #expect(try loadedConfig(["--power-poll-interval", "30"]).powerPollInterval == 30)
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("p.json", #"{"powerPollInterval": "2.5"}"#)
+        #expect(try loadedConfig(["--config", file]).powerPollInterval == 2.5)
+        #expect(try loadedConfig(["--config", file, "--power-poll-interval", "off"]).powerPollInterval == nil)
+        #expect(loadFailure(["--power-poll-interval", "0"]) == "power poll interval \"0\" must be a number of seconds between 0 and 86400")
     }
 }

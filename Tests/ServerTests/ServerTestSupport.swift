@@ -8,7 +8,7 @@ import Wire
 @testable import Server
 
 
-/// An AdminAPI (with its Proxmox routes) over a fresh inventory in a temporary directory, and
+/// An AdminAPI (with its Proxmox and power routes) over a fresh inventory in a temporary directory, and
 /// request helpers.
 final class AdminFixture: @unchecked Sendable {
     static let secret = "test-secret-0123456789abcdef"
@@ -22,7 +22,11 @@ final class AdminFixture: @unchecked Sendable {
         inventory = try Inventory(path: directory.file("provision.db"))
         let proxmox = ProxmoxAPI(inventory: inventory, dataDir: directory.path, serverURL: "http://10.0.0.1:8080",
                                  log: Logger(component: "proxmox", minimum: .error))
-        api = AdminAPI(inventory: inventory, token: AdminToken(secret: Self.secret), proxmox: proxmox)
+        var api = AdminAPI(inventory: inventory, token: AdminToken(secret: Self.secret), proxmox: proxmox)
+        let log = Logger(component: "power", minimum: .error)
+        let drivers = PowerDrivers(inventory: inventory, proxmox: proxmox.connections, directory: directory.path + "/power", requestTimeout: 5)
+        api.power = PowerAPI(inventory: inventory, service: PowerService(inventory: inventory, drivers: drivers, log: log), log: log)
+        self.api = api
     }
 
     /// Sends a request with the right bearer token unless `authorization` says otherwise.

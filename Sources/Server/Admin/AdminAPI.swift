@@ -21,6 +21,8 @@ struct AdminAPI: Sendable {
     var doctor: ServerDoctor?
     /// `/api/v1/images`.
     var images: ImageStore?
+    /// `/api/v1/machines/{mac}/power...` and `/api/v1/power/...`.
+    var power: PowerAPI?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if request.path == "/healthz" { return health(request) }
@@ -70,6 +72,9 @@ struct AdminAPI: Sendable {
         if parts.count >= 3, parts[2] == "images", let images {
             return try ImageAPI(store: images).route(Array(parts.dropFirst(3)), request)
         }
+        if parts.count >= 3, parts[2] == "power", let power {
+            return try power.routeBulk(Array(parts.dropFirst(3)), request)
+        }
         if parts.count >= 3, parts[2] == "clusters" {
             return try ClusterAPI(inventory: inventory).route(Array(parts.dropFirst(3)), request)
         }
@@ -103,6 +108,9 @@ struct AdminAPI: Sendable {
         case (5, "POST", "retire"): return try operate(.retire, mac, request)
         case (5, _, "adopt"), (5, _, "reimage"), (5, _, "retire"): return methodNotAllowed(["POST"])
         case (6, "GET", "render"): return try render(mac, parts[5], server: request.queryValue("server") ?? previewServerURL)
+        case (_, _, "power"):
+            guard let power else { throw APIError(404, "power control is not available") }
+            return try power.routeMachine(mac, Array(parts.dropFirst(5)), request)
         default: throw APIError(404, "no such endpoint: \(request.path)")
         }
     }

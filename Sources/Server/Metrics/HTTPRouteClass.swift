@@ -1,7 +1,7 @@
 /// The route class of a request path, a label with few values whatever paths clients send: MACs,
 /// asset names and query strings stay out of metric labels.
 enum HTTPRouteClass {
-    static let apiResources: Set<String> = ["machines", "clusters", "leases", "profiles", "proxmox", "doctor"]
+    static let apiResources: Set<String> = ["machines", "clusters", "leases", "profiles", "proxmox", "doctor", "power"]
 
     static func of(_ path: String) -> String {
         switch path {

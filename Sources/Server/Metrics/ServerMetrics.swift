@@ -1,5 +1,7 @@
 import Dispatch
+import Inventory
 import Metrics
+import Power
 import Synchronization
 
 /// provisiond's metric families (README "Metrics"), one counting method per event so each plane
@@ -25,6 +27,8 @@ public final class ServerMetrics: Sendable {
     private let hookRuns: Counter
     private let kubesprayRuns: Counter
     private let proxmoxOperations: Counter
+    private let powerOperations: Counter
+    private let powerChanges: Counter
     private let sqliteCommit: Histogram
     let installClock = InstallClock()
     let sources = Mutex<Sources?>(nil)
@@ -62,6 +66,10 @@ public final class ServerMetrics: Sendable {
                                          labels: ["playbook", "outcome"])
         proxmoxOperations = registry.counter("provisiond_proxmox_operations_total", "Proxmox VE operations by operation and outcome.",
                                              labels: ["operation", "outcome"])
+        powerOperations = registry.counter("provisiond_power_operations_total", "Power operations by driver, operation and outcome.",
+                                           labels: ["driver", "operation", "outcome"])
+        powerChanges = registry.counter("provisiond_power_changes_total",
+                                        "Power changes the poller saw that provisiond did not make, by the state reached.", labels: ["to"])
         sqliteCommit = registry.histogram("provisiond_sqlite_commit_duration_seconds", "Time of one SQLite COMMIT (fsync included).",
                                           buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
         dhcpMalformed.increment(by: 0)
@@ -74,6 +82,11 @@ public final class ServerMetrics: Sendable {
         }
         for operation in Self.proxmoxOperationNames {
             for outcome in ["ok", "failed"] { proxmoxOperations.increment(operation, outcome, by: 0) }
+        }
+        for driver in PowerSettingsRecord.Driver.allCases {
+            for operation in PowerOperation.allCases {
+                for outcome in ["ok", "failed"] { powerOperations.increment(driver.rawValue, operation.rawValue, outcome, by: 0) }
+            }
         }
         ProcessGauges.register(in: registry)
         registerInventoryGauges()
@@ -102,6 +115,10 @@ public final class ServerMetrics: Sendable {
     func hookRun(outcome: String) { hookRuns.increment(outcome) }
     func kubesprayRun(playbook: String, outcome: String) { kubesprayRuns.increment(playbook, outcome) }
     func proxmoxOperation(_ operation: String, succeeded: Bool) { proxmoxOperations.increment(operation, succeeded ? "ok" : "failed") }
+    func powerOperation(driver: String, operation: String, succeeded: Bool) {
+        powerOperations.increment(driver, operation, succeeded ? "ok" : "failed")
+    }
+    func powerChanged(to state: String) { powerChanges.increment(state) }
     func sqliteCommitted(seconds: Double) { sqliteCommit.observe(value: seconds) }
 
     /// A hook's or playbook's outcome label; nil: it did not start.

@@ -2,8 +2,7 @@ import Foundation
 import Inventory
 import Proxmox
 
-/// Turns stored endpoints into clients. Trust files live in `<data>/proxmox/` (0700), each 0600:
-/// the CA PEM as given, or the pinned certificate the probe fetched.
+/// Turns stored endpoints into clients; their trust files live in `<data>/proxmox/` (`TrustFiles`).
 struct ProxmoxConnections: Sendable, VMIDLedger {
     let inventory: Inventory
     let directory: String
@@ -36,23 +35,7 @@ struct ProxmoxConnections: Sendable, VMIDLedger {
     }
 
     private func endpoint(_ record: ProxmoxEndpointRecord) throws(ProxmoxError) -> ProxmoxEndpoint {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .invalid("cannot create \(directory): \(error.localizedDescription)")
-        }
-        let trust: ProxmoxEndpoint.Trust
-        if let pem = record.caPEM {
-            let path = "\(directory)/\(record.name).ca.pem"
-            guard FileManager.default.createFile(atPath: path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw .invalid("cannot write \(path)")
-            }
-            trust = .caFile(path)
-        } else if let fingerprint = record.fingerprint {
-            trust = .fingerprint(try CertificateFingerprint(fingerprint), pinnedFile: "\(directory)/\(record.name).pinned.pem")
-        } else {
-            trust = .system
-        }
+        let trust = try TrustFiles(directory: directory).trust(name: record.name, caPEM: record.caPEM, fingerprint: record.fingerprint)
         let credentials: ProxmoxEndpoint.Credentials = record.auth == .token
             ? .token(id: record.principal, secret: record.secret) : .password(user: record.principal, password: record.secret)
         return try ProxmoxEndpoint(name: record.name, url: record.url, credentials: credentials, trust: trust)

@@ -39,7 +39,11 @@ struct ProxmoxVMs: Sendable {
             let vmid = try VMIDAllocator(client: client, ledger: connections).allocate(preferred: nil, purpose: "vm \(request.name)")
             defer { connections.release(endpoint: request.endpoint, vmid: vmid) }
             let record = ProxmoxVMRecord(name: request.name, endpoint: request.endpoint, node: node, vmid: vmid, mac: mac, template: request.template)
-            try APIError.inventory { () throws(InventoryError) in try inventory.addProxmoxVM(record) }
+            try APIError.inventory { () throws(InventoryError) in
+                try inventory.addProxmoxVM(record)
+                // Its power goes through the same endpoint (provisionctl power ... MAC).
+                try inventory.setPowerSettings(PowerSettingsRecord(mac: mac, driver: .proxmox, address: request.endpoint))
+            }
             let base = "/nodes/\(ProxmoxClient.segment(node))/qemu/\(vmid)"
             step = "proxmox-clone"
             try client.task("POST", "/nodes/\(ProxmoxClient.segment(node))/qemu/\(templateID)/clone",
@@ -90,6 +94,8 @@ struct ProxmoxVMs: Sendable {
             if let mac = try? MACAddress(record.mac), try inventory.machine(mac) != nil {
                 if retire {
                     _ = try inventory.apply(.retire, to: mac, source: "proxmox", detail: note ?? "VM \(record.vmid) destroyed")
+                    // The VM its power settings name is gone.
+                    try inventory.deletePowerSettings(mac)
                 } else {
                     try inventory.delete(mac)
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Proxmox
+import TestSupport
 
 /// A CA and a server certificate for 127.0.0.1 made with openssl, for fakepve's TLS.
 struct TestPKI {
@@ -126,16 +127,8 @@ final class FakePVE: @unchecked Sendable {
 
     /// A port nobody listens on now: bind port 0, read it, close.
     static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestFailure("cannot find a free port") }
-        return UInt16(bigEndian: address.sin_port)
+        let socket = try LoopbackSocket()
+        close(socket.fd)
+        return socket.port
     }
 }

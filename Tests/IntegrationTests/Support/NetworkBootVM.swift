@@ -29,6 +29,12 @@ final class NetworkBootVM: @unchecked Sendable {
     private(set) var boots = 0
     /// More QEMU arguments, e.g. the blank disks a deploy environment inspects.
     var extraArguments: [String] = []
+    /// Whether the NIC comes before the local disk in the boot order (a BMC's one-time boot
+    /// override changes it from one power-on to the next).
+    var networkFirst = true
+    /// The isa-debug-exit port that ends QEMU when the local disk boots; without it the disk's
+    /// code halts and the machine stays on, as an installed system does.
+    var exitsOnLocalDisk = true
 
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -66,21 +72,22 @@ final class NetworkBootVM: @unchecked Sendable {
     var arguments: [String] {
         var arguments = [
             "-name", "netboot-\(firmware.rawValue.lowercased())", "-accel", "tcg", "-m", "512", "-no-reboot", "-display", "none",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
+        if exitsOnLocalDisk { arguments += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] }
+        let (nicIndex, diskIndex) = networkFirst ? (1, 2) : (2, 1)
         if let lab {
             arguments += ["-netdev", "tap,id=n0,ifname=\(lab.tap),script=no,downscript=no",
-                          "-device", "e1000,netdev=n0,mac=\(mac),romfile=\(romPath),bootindex=1"]
+                          "-device", "e1000,netdev=n0,mac=\(mac),romfile=\(romPath),bootindex=\(nicIndex)"]
         } else {
             arguments += ["-nic", "none"]
         }
         switch firmware {
         case .bios:
-            arguments += ["-drive", "file=\(diskPath),format=raw,if=none,id=d0", "-device", "ide-hd,drive=d0,bootindex=2",
+            arguments += ["-drive", "file=\(diskPath),format=raw,if=none,id=d0", "-device", "ide-hd,drive=d0,bootindex=\(diskIndex)",
                           "-fw_cfg", "name=etc/sercon-port,file=\(serconPath)"]
         case .uefi:
             arguments += Self.ovmfArguments(variables: varsPath)
-                + ["-drive", "file=fat:\(diskPath),format=raw,if=none,id=d0,readonly=on", "-device", "virtio-blk-pci,drive=d0,bootindex=2"]
+                + ["-drive", "file=fat:\(diskPath),format=raw,if=none,id=d0,readonly=on", "-device", "virtio-blk-pci,drive=d0,bootindex=\(diskIndex)"]
         }
         return arguments + extraArguments
     }

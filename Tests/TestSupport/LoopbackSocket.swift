@@ -1,0 +1,30 @@
+import Glibc
+
+/// A TCP socket bound to a free port of 127.0.0.1 (bind to port 0, then getsockname); the caller
+/// owns `fd` and closes it.
+public struct LoopbackSocket {
+    public struct Failed: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let fd: Int32
+    public let port: UInt16
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard fd >= 0, bound else {
+            let reason = errno
+            if fd >= 0 { close(fd) }
+            throw Failed(description: "cannot bind a port of 127.0.0.1: errno \(reason)")
+        }
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+}
