@@ -1,8 +1,13 @@
 import Model
+import Synchronization
 
 /// A profile with its templates parsed: built once at start, rendered per machine.
 public struct CompiledProfile: Sendable {
     public let profile: Profile
+    /// A number no other compilation in this process has: a render cache tells a reloaded
+    /// profile from the one it replaced, even when the name is the same.
+    public let compilation: Int
+    private static let compilations = Atomic<Int>(0)
     let cmdline: Template
     let userData: Template?
     let vendorData: Template?
@@ -12,6 +17,7 @@ public struct CompiledProfile: Sendable {
     /// `sources` holds the text of every cloud-init file the profile names.
     public init(_ profile: Profile, sources: [String: String]) throws(TemplateError) {
         self.profile = profile
+        compilation = Self.compilations.add(1, ordering: .relaxed).newValue
         cmdline = try Template(name: "profile \(profile.name) cmdline", source: profile.cmdline)
         func compile(_ file: String?) throws(TemplateError) -> Template? {
             guard let file else { return nil }

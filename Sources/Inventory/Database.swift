@@ -1,24 +1,28 @@
 import CSQLite
 import Glibc
 
-/// One SQLite connection. Not thread-safe by itself: `Inventory` confines it to a serial queue.
+/// One SQLite connection. Not thread-safe by itself: `Inventory` confines the writer to a serial
+/// queue, and `ReadPool` hands each reader to one caller at a time.
 /// Statements are prepared once per SQL text and cached; values are always bound, never spliced.
-final class Database {
+final class Database: @unchecked Sendable {
     private let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
     let path: String
     /// Told how long each COMMIT took (`Inventory.observeCommits`).
     var commitObserver: (@Sendable (Double) -> Void)?
 
-    init(path: String) throws(InventoryError) {
+    /// `readOnly`: a reader of a database the writer made (WAL already on).
+    init(path: String, readOnly: Bool = false) throws(InventoryError) {
         self.path = path
-        // The database holds install tokens: create it readable by its owner alone. SQLite gives
-        // the -wal and -shm files the same mode.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotOpen(path: path, message: String(cString: strerror(errno))) }
-        close(fd)
+        if !readOnly {
+            // The database holds install tokens: create it readable by its owner alone. SQLite
+            // gives the -wal and -shm files the same mode.
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw .cannotOpen(path: path, message: String(cString: strerror(errno))) }
+            close(fd)
+        }
         var connection: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &connection, flags, nil)
         guard code == SQLITE_OK, let connection else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
@@ -33,9 +37,10 @@ final class Database {
         do throws(InventoryError) {
             // WAL: readers never block the writer. synchronous=FULL: a committed transaction is
             // on disk before the API acknowledges it, so neither kill -9 nor power loss drops it.
-            guard try scalarText("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
+            guard try scalarText(readOnly ? "PRAGMA journal_mode" : "PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
                 throw InventoryError.cannotOpen(path: path, message: "the filesystem does not support WAL journaling")
             }
+            guard !readOnly else { return }
             try execute("PRAGMA synchronous = FULL")
             try execute("PRAGMA foreign_keys = ON")
         } catch {

@@ -25,7 +25,7 @@ extension Inventory {
     /// The cluster `machine` belongs to, or nil.
     public func cluster(of machine: Machine) throws(InventoryError) -> Cluster? {
         guard let name = machine.cluster else { return nil }
-        return try run { database throws(InventoryError) in try ClusterRows.load(database, named: name) }
+        return try read { database throws(InventoryError) in try ClusterRows.load(database, named: name) }
     }
 
     public func clusters() throws(InventoryError) -> [Cluster] {

@@ -32,7 +32,7 @@ extension Inventory {
 
     /// The machine's latest facts (the machine found by any of its MACs); nil when none came.
     public func facts(of mac: MACAddress) throws(InventoryError) -> StoredFacts? {
-        try run { database throws(InventoryError) -> StoredFacts? in
+        try read { database throws(InventoryError) -> StoredFacts? in
             guard let machine = try MachineRows.load(database, matching: mac) else { throw .notFound(mac) }
             let statement = try database.statement("SELECT facts, reported_at FROM machine_facts WHERE mac = ?1")
                 .bind(.text(machine.mac.description))

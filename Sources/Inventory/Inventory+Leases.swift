@@ -68,7 +68,7 @@ extension Inventory {
     /// its NICs. Nil before it has either.
     public func address(of machine: Machine) throws(InventoryError) -> IPv4Address? {
         if let ip = machine.ip { return ip }
-        return try run { database throws(InventoryError) in
+        return try read { database throws(InventoryError) in
             let statement = try database.statement("""
                 SELECT ip FROM leases WHERE state = 'bound' AND expires_at > ?2
                     AND (mac = ?1 OR mac IN (SELECT mac FROM machine_nics WHERE machine_mac = ?1))
@@ -81,7 +81,7 @@ extension Inventory {
     /// Every address bound by a lease to any of the machine's MACs and not yet expired: an installed
     /// OS may lease a second address beside iPXE's (another client identifier, RFC 2131 §4.2).
     public func leasedAddresses(of machine: Machine) throws(InventoryError) -> [IPv4Address] {
-        try run { database throws(InventoryError) in
+        try read { database throws(InventoryError) in
             let statement = try database.statement("""
                 SELECT ip FROM leases WHERE state = 'bound' AND expires_at > ?2
                     AND (mac = ?1 OR mac IN (SELECT mac FROM machine_nics WHERE machine_mac = ?1))

@@ -9,6 +9,10 @@ public final class Inventory: @unchecked Sendable {
     // Both are touched only on `queue`.
     private let database: Database
     private let queue = DispatchQueue(label: "provisiond.inventory")
+    /// Connections for lookups that must not wait behind a write's fsync (`read`).
+    private let readers: ReadPool
+    /// Writes waiting for the next group commit (`write`).
+    private let pendingWrites = Mutex<[any QueuedWrite]>([])
 
     public let path: String
     private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
@@ -18,6 +22,7 @@ public final class Inventory: @unchecked Sendable {
         self.path = path
         database = try Database(path: path)
         try Migrator.migrate(database, to: migrations, now: Timestamp.now)
+        readers = ReadPool(path: path, capacity: Self.readConnections)
     }
 
     /// The schema version the database is at.
@@ -50,10 +55,99 @@ public final class Inventory: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Runs `body` on the queue inside one write transaction.
+    /// Read connections at most: about one per core that serves requests, plus one.
+    static let readConnections = 4
+
+    /// Runs a lookup of committed data on a read connection, so it does not wait for the writer
+    /// (on the writer's queue only when every read connection is busy). For single-statement
+    /// reads or reads that need no transaction with a write.
+    func read<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
+        if let result = try readers.read(body) { return result }
+        return try run(body)
+    }
+
+    /// Runs `body` as one atomic write, committed (and synced) before it returns. Writes from
+    /// several threads at once share one commit (group commit): each waits its turn for the queue,
+    /// and the first to get it commits every write queued by then in one transaction, each in its
+    /// own savepoint, so one write's error undoes only that write. One fsync then covers a burst of
+    /// transitions and the DHCP lease batch instead of one each (bench/storm.sh).
     func write<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
-        try run { database throws(InventoryError) in
-            try database.transaction { () throws(InventoryError) -> T in try body(database) }
+        try withoutActuallyEscaping(body, do: { body throws(InventoryError) -> T in
+            let write = PendingWrite(body)
+            pendingWrites.withLock { $0.append(write) }
+            // When this returns the write has run: here, or in the commit of a thread before us.
+            queue.sync { commitPendingWrites() }
+            return try write.outcome()
+        })
+    }
+
+    private func commitPendingWrites() {
+        let writes = pendingWrites.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
         }
+        guard !writes.isEmpty else { return }
+        do throws(InventoryError) {
+            try database.transaction { () throws(InventoryError) in
+                for write in writes { write.run(in: database) }
+            }
+        } catch {
+            // Nothing was committed: a write that succeeded in its savepoint failed after all.
+            for write in writes { write.commitFailed(error) }
+        }
+        database.finishStatements()
+    }
+}
+
+/// A write waiting for a group commit (`Inventory.write`).
+private protocol QueuedWrite: AnyObject, Sendable {
+    func run(in database: Database)
+    func commitFailed(_ error: InventoryError)
+}
+
+/// One caller's write and, once run, its outcome. Touched on the inventory's queue only, and read
+/// by its caller after the commit.
+private final class PendingWrite<T>: QueuedWrite, @unchecked Sendable {
+    /// Dropped once run: it is the caller's closure, which must not outlive its `write` call
+    /// (`withoutActuallyEscaping` checks).
+    private var body: ((Database) throws(InventoryError) -> T)?
+    private var result: Result<T, InventoryError>?
+
+    init(_ body: @escaping (Database) throws(InventoryError) -> T) { self.body = body }
+
+    /// Runs the body in a savepoint: kept on success, rolled back on error.
+    func run(in database: Database) {
+        guard let body else { return }
+        self.body = nil
+        do throws(InventoryError) {
+            try database.execute("SAVEPOINT write")
+        } catch {
+            result = .failure(error)
+            return
+        }
+        var outcome = Result { () throws(InventoryError) -> T in try body(database) }
+        // A statement left on a row must not keep the savepoint from ending.
+        database.finishStatements()
+        if case .success = outcome {
+            do throws(InventoryError) { try database.execute("RELEASE write") } catch { outcome = .failure(error) }
+        }
+        if case .failure = outcome {
+            try? database.execute("ROLLBACK TO write")
+            try? database.execute("RELEASE write")
+        }
+        result = outcome
+    }
+
+    func commitFailed(_ error: InventoryError) {
+        switch result {
+        case .failure?: break
+        case .success?, nil: result = .failure(error)
+        }
+    }
+
+    func outcome() throws(InventoryError) -> T {
+        body = nil
+        guard let result else { throw .invalid("a write was not run") }
+        return try result.get()
     }
 }

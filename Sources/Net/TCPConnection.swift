@@ -115,11 +115,14 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     private func readAvailable() {
-        var buffer = [UInt8](repeating: 0, count: Self.readChunk)
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        // Received into uninitialized scratch and copied out at its length: a zeroed 64 KiB array
+        // per read cost more than the small request it held.
+        let (count, bytes) = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readChunk) { scratch in
+            let count = recv(fd, scratch.baseAddress, scratch.count, 0)
+            return (count, count > 0 ? Array(scratch[..<count]) : [])
+        }
         if count > 0 {
-            buffer.removeSubrange(count...)
-            onData?(buffer)
+            onData?(bytes)
         } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             close()
         }

@@ -24,8 +24,19 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         (0..<6).map { UInt8(truncatingIfNeeded: rawValue >> (40 - 8 * UInt64($0))) }
     }
 
-    /// Canonical form: `aa:bb:cc:dd:ee:ff`.
-    public var description: String { octets.map(hexByte).joined(separator: ":") }
+    /// Canonical form: `aa:bb:cc:dd:ee:ff`, written straight into 17 bytes: every lookup and log
+    /// line of a boot plane request spells MACs, and six strings joined cost 4 % of one (perf).
+    public var description: String {
+        String(unsafeUninitializedCapacity: 17) { text in
+            for index in 0..<6 {
+                let octet = Int((rawValue >> (40 - 8 * UInt64(index))) & 0xFF)
+                text[index * 3] = hexDigits[octet >> 4]
+                text[index * 3 + 1] = hexDigits[octet & 0xF]
+                if index < 5 { text[index * 3 + 2] = UInt8(ascii: ":") }
+            }
+            return 17
+        }
+    }
 
     /// Group bit (I/G, bit 0 of the first octet) clear and not all zero: an address a NIC can own.
     public var isUnicast: Bool { rawValue != 0 && (rawValue >> 40) & 1 == 0 }

@@ -118,3 +118,52 @@ import Testing
         #expect(try render("{{ v }}", "a\"b\n{{c}}") == "a\"b\n{{c}}")
     }
 }
+
+/// quoteYAML builds bytes; this is the scalar-by-scalar form it replaced, kept as the oracle.
+@Suite("Template: YAML quoting matches its reference") struct QuoteYAMLReferenceTests {
+    private static func reference(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case "\0": quoted += "\\0"
+            case "\u{85}": quoted += "\\N"
+            case "\u{2028}": quoted += "\\L"
+            case "\u{2029}": quoted += "\\P"
+            default:
+                switch scalar.value {
+                case 0x20...0x7E, 0xA0...0xD7FF, 0x10000...0x10FFFF, 0xE000...0xFFFD where scalar.value != 0xFEFF:
+                    quoted.unicodeScalars.append(scalar)
+                case ..<0x100: quoted += "\\x" + hex(scalar.value, 2)
+                case ..<0x10000: quoted += "\\u" + hex(scalar.value, 4)
+                default: quoted += "\\U" + hex(scalar.value, 8)
+                }
+            }
+        }
+        return quoted + "\""
+    }
+
+    private static func hex(_ value: UInt32, _ digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: digits - text.count) + text
+    }
+
+    @Test func randomStrings() {
+        var generator = SystemRandomNumberGenerator()
+        // Every class of scalar: ASCII, C0/C1 controls, the escaped ones, BMP, surrogate-adjacent,
+        // private use, the BOM, non-characters and astral planes.
+        let pool: [ClosedRange<UInt32>] = [0x00...0x7F, 0x80...0xFF, 0x100...0x2FFF, 0xD000...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF]
+        for _ in 0..<2000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                let range = pool.randomElement(using: &generator)!
+                if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &generator)) { text.unicodeScalars.append(scalar) }
+            }
+            #expect(TemplateEscaping.quoteYAML(text) == Self.reference(text), "\(Array(text.unicodeScalars.map(\.value)))")
+        }
+    }
+}

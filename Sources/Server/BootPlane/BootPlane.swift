@@ -138,7 +138,10 @@ struct BootPlane: Sendable {
         case (.install, let machine?, let profile?), (.hold, let machine?, let profile?):
             let cluster = (try? inventory.cluster(of: machine)) ?? nil
             let facts = (try? inventory.facts(of: machine.mac))??.facts
-            let cmdline = try profile.renderCmdline(machine: machine, cluster: cluster, facts: facts, serverURL: server)
+            let inputs = RenderCache.Inputs(machine: machine, cluster: cluster, facts: facts, compilation: profile.compilation, serverURL: server)
+            let cmdline = try cloudInit.renders.text("cmdline", inputs) { () throws(TemplateError) in
+                try profile.renderCmdline(machine: machine, cluster: cluster, facts: facts, serverURL: server)
+            } ?? ""
             return IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
         case (.hold(let reason), _, _): return IPXEScript.hold(mac: mac, reason: reason, serverURL: server)
         case (.localDisk(let reason), _, _): return IPXEScript.localDisk(mac: mac, reason: reason)

@@ -11,6 +11,8 @@ struct CloudInitEndpoint: Sendable {
     let serverURL: String?
     let origin: OriginGuard
     let log: Logger
+    /// The payloads and boot scripts rendered last, per machine (the boot plane's too).
+    var renders = RenderCache()
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, path: String) -> HTTPResponse {
         let parts = path.split(separator: "/").map(String.init)
@@ -87,7 +89,10 @@ struct CloudInitEndpoint: Sendable {
         // A store failure renders without the cluster: templates that need it then name it.
         let cluster = (try? inventory.cluster(of: machine)) ?? nil
         let facts = (try? inventory.facts(of: machine.mac))??.facts
-        if let text = try profile.render(payload, machine: machine, cluster: cluster, facts: facts, serverURL: server) { return text }
+        let inputs = RenderCache.Inputs(machine: machine, cluster: cluster, facts: facts, compilation: profile.compilation, serverURL: server)
+        if let text = try renders.text(payload.rawValue, inputs, render: { () throws(TemplateError) in
+            try profile.render(payload, machine: machine, cluster: cluster, facts: facts, serverURL: server)
+        }) { return text }
         // NoCloud needs user-data to exist; an empty cloud-config changes nothing.
         switch payload {
         case .userData: return "#cloud-config\n{}\n"

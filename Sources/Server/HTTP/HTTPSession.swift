@@ -15,6 +15,8 @@ final class HTTPSession: @unchecked Sendable {
     private var parser: HTTPRequestParser
     private var deadlines: RequestDeadlines
     private let timer: DispatchSourceTimer
+    /// When the timer fires next (`.max`: not scheduled).
+    private var timerDeadline: UInt64 = .max
     /// A response is being written: further pipelined requests wait, and reading pauses so a
     /// client cannot make us buffer without bound.
     private var writing = false
@@ -52,13 +54,20 @@ final class HTTPSession: @unchecked Sendable {
             })
     }
 
-    /// Rescheduling also drops a fire still pending from before (while a handler ran).
+    /// Reschedules only when a clock now runs out before the timer fires. Requests move the
+    /// deadlines later, and a timer that fires early finds nothing expired and rearms: each
+    /// reschedule wakes Dispatch's manager thread, which cost about 15 % of the CPU under wrk when
+    /// done twice a request (perf, bench/http.sh).
     private func rearmTimer() {
-        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlines.nextDeadline))
+        let next = deadlines.nextDeadline
+        guard next < timerDeadline else { return }
+        timerDeadline = next
+        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: next))
     }
 
     private func timerFired() {
         dispatchPrecondition(condition: .onQueue(connection.queue))
+        timerDeadline = .max
         let now = DispatchTime.now().uptimeNanoseconds
         switch deadlines.expired(at: now) {
         case nil:
@@ -122,7 +131,6 @@ final class HTTPSession: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(connection.queue))
         writing = true
         closing = !keepAlive
-        connection.pauseReading()
         let finished: () -> Void = { [self] in
             writing = false
             if closing {
@@ -136,17 +144,22 @@ final class HTTPSession: @unchecked Sendable {
             answerPending()
             rearmTimer()
         }
-        guard let file = response.file else {
-            connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody), completion: finished)
-            return
-        }
-        connection.send(response.encodeHead(keepAlive: keepAlive))
-        if includeBody {
-            connection.sendFile(file.descriptor, offset: file.offset, length: file.length, completion: finished)
+        if let file = response.file {
+            connection.send(response.encodeHead(keepAlive: keepAlive))
+            if includeBody {
+                connection.sendFile(file.descriptor, offset: file.offset, length: file.length, completion: finished)
+            } else {
+                close(file.descriptor)
+                connection.send([], completion: finished)
+            }
         } else {
-            close(file.descriptor)
-            connection.send([], completion: finished)
+            connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody), completion: finished)
         }
+        // Reading pauses only while an answer is still being written (the kernel did not take it
+        // all at once), so a client cannot make us buffer without bound. Most answers are taken at
+        // once: pausing and resuming the read source for them woke Dispatch's manager thread
+        // twice a request (perf, bench/http.sh).
+        if writing { connection.pauseReading() }
     }
 
     private func logAccess(_ request: HTTPRequest, _ response: HTTPResponse, milliseconds: Double) {
