@@ -54,6 +54,7 @@ let package = Package(
                     exclude: ["Support/apply_write_files.py", "Support/dhcp_flood.py", "Support/dhcp_probe.py",
                               "Support/fakepve_setup.py", "Support/ipmi_bmc.py", "Support/k3s_member.sh", "Support/router_advertiser.py",
                               "Support/systemd_service_check.sh", "Support/boot_plane_strangers.py",
-                              "Support/power_rig.py"]),
+                              "Support/power_rig.py",
+                              "Support/dhcp_burst.py"]),
     ]
 )

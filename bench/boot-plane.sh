@@ -193,18 +193,7 @@ fi
 add_server tftpd-hpa "$port" "$pid"
 
 # --- atftpd: conflicts with tftpd-hpa as a package, so unpacked into the temp dir ---------------
-atftpd=""
-if command -v atftpd >/dev/null; then
-  atftpd=$(command -v atftpd)
-else
-  mkdir -p "$tmp/atftpd-deb"
-  fetch_atftpd() { (cd "$tmp/atftpd-deb" && apt-get download -o APT::Sandbox::User=root atftpd >/dev/null 2>&1); }
-  fetch_atftpd || { $sudo apt-get update -qq >/dev/null 2>&1 && fetch_atftpd; } || true
-  deb=$(find "$tmp/atftpd-deb" -name 'atftpd_*.deb' | head -n 1)
-  if [[ $deb ]] && dpkg -x "$deb" "$tmp/atftpd-root" && "$tmp/atftpd-root/usr/sbin/atftpd" --version >/dev/null 2>&1; then
-    atftpd="$tmp/atftpd-root/usr/sbin/atftpd"
-  fi
-fi
+atftpd=$(unpack_atftpd "$tmp/atftpd")
 if [[ $atftpd ]]; then
   port=$(free_port udp)
   log "starting atftpd on 127.0.0.1:$port"
@@ -234,8 +223,6 @@ notes[tftpd-hpa]="${notes[tftpd-hpa]:-tftp-hpa $(dpkg-query -W -f='${Version}' t
 for name in "${servers[@]}"; do listens[$name]=$(listening "${server_pid[$name]}"); done
 # Other work on the machine skews every number: sample the CPUs (one second at a time, while all
 # of ours is idle) and wait up to 60 s for them to be under 10% busy before measuring.
-# user + nice + system (loopback packets cost softirq time that no process is charged with)
-cpu_busy() { awk '/^cpu / { print $2 + $3 + $4, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 waited=$SECONDS
 for attempt in $(seq 60); do
   read -r busy_a total_a < <(cpu_busy); sleep 1; read -r busy_b total_b < <(cpu_busy)
@@ -245,22 +232,13 @@ for attempt in $(seq 60); do
   ((SECONDS - waited < 60)) || break
 done
 waited=$((attempt - 1))
-# Then, per phase, how much of the CPUs went to processes that are not this benchmark's: every
-# process of this script's process group (servers, clients, and through cutime their reaped
-# children) is ours; the rest of the busy time in /proc/stat is other work.
-group=$(ps -o pgid= -p $$ | tr -d ' ')
-snapshot() { # → "busy total ours" in clock ticks
-  local ours
-  ours=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v g="$group" '{ sub(/^.*\) /, ""); if ($3 == g) s += $12 + $13 + $14 + $15 } END { print s + 0 }')
-  echo "$(cpu_busy) $ours"
-}
+# Then, per phase, how much of the CPUs went to processes that are not this benchmark's
+# (cpu_snapshot in bench/lib.sh).
 declare -A others=()
 other_share() { # phase name, snapshot taken at its start
-  local now; now=$(snapshot)
-  others[$1]=$(awk -v a="$2" -v b="$now" 'BEGIN { split(a, x, " "); split(b, y, " ");
-    t = y[2] - x[2]; o = (y[1] - x[1]) - (y[3] - x[3]); if (o < 0) o = 0; printf "%.0f", t ? 100 * o / t : 0 }')
+  others[$1]=$(others_percent "$2" "$(cpu_snapshot)")
 }
-phase_start=$(snapshot)
+phase_start=$(cpu_snapshot)
 
 # --- 1. one 64 MiB file, three client settings, two CPU placements ---------------------------
 # A lock-step transfer is one round trip per block, so where the scheduler puts the client and
@@ -318,7 +296,7 @@ pin_servers "$all_cpus"
 
 other_share tftp "$phase_start"
 # --- 2. CLIENTS concurrent clients fetching ipxe.efi ----------------------------------------
-phase_start=$(snapshot)
+phase_start=$(cpu_snapshot)
 declare -A walls=() concurrent_failures=()
 log "TFTP concurrency: $clients curl clients at once fetching ipxe.efi ($ipxe_bytes bytes), $runs rounds per server"
 for run in $(seq "$runs"); do
@@ -349,7 +327,7 @@ done
 
 other_share concurrent "$phase_start"
 # --- 3. HTTP ---------------------------------------------------------------------------------
-phase_start=$(snapshot)
+phase_start=$(cpu_snapshot)
 log "HTTP: registering $mac and fetching its install script once (registered → booting)"
 "$bin/provisionctl" --server "http://127.0.0.1:$admin_port" --token-file "$tmp/data/admin.token" \
   register "$mac" --hostname bench1 --profile test >/dev/null
@@ -370,29 +348,7 @@ boot_errors=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' 
 log "  boot.ipxe: $boot_rps requests/s, mean $boot_latency, p50 $boot_p50, p99 $boot_p99 ${boot_errors}"
 
 nginx_port=$(free_port tcp)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-user root;
-worker_processes auto;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path $tmp/nginx/client_body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  types { application/octet-stream img; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location /assets/ { alias $tmp/assets/; }
-  }
-}
-EOF
+write_nginx_conf "$tmp/nginx" "127.0.0.1:$nginx_port" 1024 "types { application/octet-stream img; }" "location /assets/ { alias $tmp/assets/; }"
 log "starting nginx on 127.0.0.1:$nginx_port (sendfile on, worker_processes auto)"
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' 2>>"$tmp/nginx/error.log" &
 nginx_pid=$!

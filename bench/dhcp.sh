@@ -119,12 +119,7 @@ cleanup() {
   trap - ERR
   stop_pid "$client_pid"
   stop_pid "$server_pid"
-  local ns pid
-  for ns in "$srv_ns" "$cli_ns"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null
-  done
-  ip link del "$srv_if" 2>/dev/null
+  remove_namespaces "$srv_if" "$srv_ns" "$cli_ns"
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -101,29 +101,7 @@ grep -q '^kernel ' "$tmp/www/boot.ipxe" || { echo "http.sh: the boot script name
 
 # --- nginx: the same bytes as static files -----------------------------------------------------
 nginx_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-user root;
-worker_processes auto;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path $tmp/nginx/client_body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  default_type text/plain;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $tmp/www;
-  }
-}
-EOF
+write_nginx_conf "$tmp/nginx" "127.0.0.1:$nginx_port" 1024 "default_type text/plain;" "root $tmp/www;"
 log "starting nginx on 127.0.0.1:$nginx_port (worker_processes auto, access_log off)"
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' 2>>"$tmp/nginx/error.log" &
 nginx_pid=$!

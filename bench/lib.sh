@@ -104,3 +104,77 @@ median() { tr ' ' '\n' | awk '$1 ~ /^-?[0-9.]+$/' | sort -g | awk '{v[NR] = $1} 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # wrk's durations (850.00us, 1.20ms, 2.5s) in milliseconds.
 to_ms() { awk '{ v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /ms$/) v *= 1000; printf "%.2f\n", v }'; }
+
+# "busy total ours" in clock ticks: ours is every process of this script's process group
+# (servers, clients, and through cutime their reaped children); the rest of the busy time is
+# other work on the machine.
+cpu_snapshot() {
+  local group ours
+  group=$(ps -o pgid= -p $$ | tr -d ' ')
+  ours=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v g="$group" '{ sub(/^.*\) /, ""); if ($3 == g) s += $12 + $13 + $14 + $15 } END { print s + 0 }')
+  echo "$(cpu_busy) $ours"
+}
+
+# The share of the CPUs (%) other processes took between two cpu_snapshot results.
+others_percent() { # before after
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    t = y[2] - x[2]; o = (y[1] - x[1]) - (y[3] - x[3]); if (o < 0) o = 0; printf "%.0f", t ? 100 * o / t : 0 }'
+}
+
+# atftpd conflicts with tftpd-hpa as a Debian package: prints the path of an atftpd to run, the
+# installed one or one unpacked from the package into DIR; nothing when neither works.
+unpack_atftpd() { # DIR
+  if command -v atftpd >/dev/null; then command -v atftpd; return; fi
+  mkdir -p "$1/deb"
+  local sudo="" deb
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  fetch_atftpd_deb() { (cd "$1/deb" && apt-get download -o APT::Sandbox::User=root atftpd >/dev/null 2>&1); }
+  fetch_atftpd_deb "$1" || { $sudo apt-get update -qq >/dev/null 2>&1 && fetch_atftpd_deb "$1"; } || true
+  deb=$(find "$1/deb" -name 'atftpd_*.deb' | head -n 1)
+  if [[ $deb ]] && dpkg -x "$deb" "$1/root" && "$1/root/usr/sbin/atftpd" --version >/dev/null 2>&1; then
+    echo "$1/root/usr/sbin/atftpd"
+  fi
+}
+
+# Writes DIR/nginx.conf for a benchmark's own nginx: root, no access log, sendfile, its pid, log
+# and temporary files in DIR, one server listening on LISTEN.
+#   write_nginx_conf DIR LISTEN CONNECTIONS HTTP_LINES SERVER_LINES [MAIN_LINES]
+write_nginx_conf() {
+  mkdir -p "$1"
+  cat >"$1/nginx.conf" <<EOF
+user root;
+worker_processes auto;
+${6:-}
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections $3; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path $1/client_body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  $4
+  server {
+    listen $2;
+    $5
+  }
+}
+EOF
+}
+
+# Removes a benchmark's network namespaces, killing what still runs in them, and the veth whose
+# other end one of them held. For cleanup traps: it never fails.
+remove_namespaces() { # LINK NAMESPACE...
+  local link=$1 ns pid
+  shift
+  for ns in "$@"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  ip link del "$link" 2>/dev/null
+  return 0
+}

@@ -66,12 +66,7 @@ cleanup() {
   trap '' INT TERM HUP
   trap - ERR
   stop_servers
-  local ns pid
-  for ns in "$srv_ns" "$cli_ns"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null
-  done
-  ip link del "$srv_if" 2>/dev/null
+  remove_namespaces "$srv_if" "$srv_ns" "$cli_ns"
   rm -rf "$tmp"
 }
 stop_servers() {
@@ -186,31 +181,8 @@ start_floor() { # dir count
     --dhcp-leasefile="$1/dnsmasq.leases" --dhcp-authoritative --dhcp-lease-max=10000 --no-ping --quiet-dhcp \
     --pid-file="$1/dnsmasq.pid" --log-facility="$1/server.log" --user=root --group=root 2>>"$1/server.log" &
   server_pids=($!)
-  mkdir -p "$1/nginx"
-  cat >"$1/nginx/nginx.conf" <<EOF
-user root;
-worker_processes auto;
-worker_rlimit_nofile $(ulimit -Hn);
-pid $1/nginx/nginx.pid;
-error_log $1/nginx/error.log warn;
-events { worker_connections $connections; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path $1/nginx/client_body;
-  proxy_temp_path $1/nginx/proxy;
-  fastcgi_temp_path $1/nginx/fastcgi;
-  uwsgi_temp_path $1/nginx/uwsgi;
-  scgi_temp_path $1/nginx/scgi;
-  default_type text/plain;
-  server {
-    listen $server:$http_port;
-    root $tmp/www;
-    location = /phone-home { return 200 "{}\n"; }
-  }
-}
-EOF
+  write_nginx_conf "$1/nginx" "$server:$http_port" "$connections" "default_type text/plain;" \
+    "root $tmp/www; location = /phone-home { return 200 \"{}\\n\"; }" "worker_rlimit_nofile $(ulimit -Hn);"
   ip netns exec "$srv_ns" nginx -e "$1/nginx/error.log" -p "$1/nginx" -c "$1/nginx/nginx.conf" -g 'daemon off;' 2>>"$1/server.log" &
   server_pids+=($!)
   local _

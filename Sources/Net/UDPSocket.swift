@@ -21,8 +21,8 @@ public final class UDPSocket: @unchecked Sendable {
         public let kernelDrops: UInt32?
     }
 
-    /// Receive space, reused: one thread at a time receives from a socket (DHCP's loop, TFTP's
-    /// listener), so a datagram costs one allocation of its own size, not 64 KiB zeroed.
+    /// Receive space, reused: one queue at a time receives from a socket (DHCP's, TFTP's
+    /// listener's), so a datagram costs one allocation of its own size, not 64 KiB zeroed.
     private var scratch: [UInt8] = []
     private var control = [UInt8](repeating: 0, count: 128)
 
@@ -82,12 +82,6 @@ public final class UDPSocket: @unchecked Sendable {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
-    /// Makes blocking receives give up after `milliseconds` (SO_RCVTIMEO).
-    public func setReceiveTimeout(milliseconds: Int) {
-        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
     /// Waits up to `milliseconds` for a datagram; true when one can be read.
     public func waitReadable(milliseconds: Int32) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -120,6 +114,36 @@ public final class UDPSocket: @unchecked Sendable {
         return count >= 0 ? count : nil
     }
 
+    /// Reads every datagram waiting on this non-blocking socket into `buffer` (reused, so a
+    /// busy transfer allocates nothing per packet), calling `body` with each one's bytes, until
+    /// the socket is empty or `body` returns false.
+    public func drain(into buffer: inout [UInt8], _ body: (ArraySlice<UInt8>) -> Bool) {
+        while true {
+            guard let count = receive(into: &buffer) else {
+                if Self.receiveMayContinue() { continue }
+                return
+            }
+            guard body(buffer[..<count]) else { return }
+        }
+    }
+
+    /// Reads every datagram waiting on this non-blocking socket, calling `body` with each, until
+    /// the socket is empty or `body` returns false.
+    public func drain(_ body: (Datagram) -> Bool) {
+        while true {
+            guard let datagram = receive() else {
+                if Self.receiveMayContinue() { continue }
+                return
+            }
+            guard body(datagram) else { return }
+        }
+    }
+
+    /// After a failed receive: whether more datagrams may still wait. ECONNREFUSED is a
+    /// connected socket's report of an ICMP port-unreachable (udp(7)), consumed by the receive
+    /// that returned it; EINTR is a signal. EAGAIN means empty; anything else ends the drain too.
+    private static func receiveMayContinue() -> Bool { errno == ECONNREFUSED || errno == EINTR }
+
     /// Sends one datagram out of interface `interfaceIndex` from source address `source`
     /// (IP_PKTINFO on sendmsg), so a broadcast leaves by the interface its request came in on.
     @discardableResult
@@ -146,13 +170,6 @@ public final class UDPSocket: @unchecked Sendable {
                 }
             }
         } == bytes.count
-    }
-
-    /// Waits up to `milliseconds` for any of `sockets` to have a datagram; their indices.
-    public static func waitReadable(_ sockets: [UDPSocket], milliseconds: Int32) -> [Int] {
-        var entries = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        guard poll(&entries, nfds_t(entries.count), milliseconds) > 0 else { return [] }
-        return entries.indices.filter { entries[$0].revents & Int16(POLLIN) != 0 }
     }
 
     /// Reads one datagram (up to `capacity` bytes; longer ones are cut and reported as such by

@@ -119,7 +119,8 @@ public final class Provisiond: @unchecked Sendable {
             dhcp = nil
         }
         for server in servers { health.monitor(server.heartbeat, probe: server.probe) }
-        for heartbeat in [tftp?.heartbeat, dhcp?.heartbeat].compactMap({ $0 }) { health.monitor(heartbeat) }
+        if let tftp { health.monitor(tftp.heartbeat, probe: tftp.probe) }
+        if let dhcp { health.monitor(dhcp.heartbeat, probe: dhcp.probe) }
     }
 
     /// What was loaded; no profile at all gets a warning where the operator looks first, since
@@ -217,7 +218,7 @@ public final class Provisiond: @unchecked Sendable {
         SystemdNotifier.notify("READY=1")
     }
 
-    /// Test-only: blocks the DHCP loop for good (see main.swift).
+    /// Test-only: blocks the DHCP queue for good (see main.swift).
     public func stallForTesting() {
         guard let dhcp else { return log.warning("stall-for-testing-ignored", ["reason": "DHCP is off"]) }
         dhcp.stallForTesting()

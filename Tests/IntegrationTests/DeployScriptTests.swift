@@ -8,7 +8,8 @@ import Wire
 /// blkid, blockdev, lsblk, partx as the recipe copies them), against loop devices standing in for
 /// disks, with a real provisiond serving a small partitioned image imported as qcow2: it writes,
 /// verifies, finds the root partition and seeds cloud-init; a wrong checksum fails at
-/// verification, a corrupted stream at the write, a disk holding data is never touched.
+/// verification, and so does an image corrupted before compression; a corrupted stream fails at
+/// the write; a disk holding data is never touched.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct DeployScriptTests {
     static let hostname = "image-host"
 
@@ -127,6 +128,23 @@ import Wire
         #expect(try failure(lab, "52:54:00:00:72:02").hasPrefix(verification))
         #expect(try lab.state("52:54:00:00:72:02") == "failed")
         try original.write(toFile: recordFile, atomically: true, encoding: .utf8)
+
+        // One flipped byte in the image itself, stored again as a valid zstd stream (corruption
+        // before compression, which no frame checksum can see): the read-back catches it.
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: stored))
+        let raw = dir.file("flipped.raw")
+        #expect(try runTool("zstd", ["-q", "-d", "-f", stored, "-o", raw]).status == 0)
+        var rawBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
+        rawBytes[rawBytes.count / 2] ^= 0x01
+        try Data(rawBytes).write(to: URL(fileURLWithPath: raw))
+        #expect(try runTool("zstd", ["-q", "-f", raw, "-o", stored]).status == 0)
+        let rawFlip = try loopDevice(dir, "disk-rawflip")
+        defer { _ = try? runTool("losetup", ["-d", rawFlip.device]) }
+        let flippedImage = try deploy(lab, dir, mac: "52:54:00:00:72:06", device: rawFlip.device)
+        #expect(flippedImage.status != 0)
+        #expect(try failure(lab, "52:54:00:00:72:06").hasPrefix("deploy verify: image verification failed: wrote sha256 "))
+        #expect(try lab.state("52:54:00:00:72:06") == "failed")
+        try pristine.write(to: URL(fileURLWithPath: stored))
 
         // One flipped byte in the stored stream: zstd's frame checksum stops the write.
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: stored)))

@@ -42,5 +42,28 @@ import Wire
         #expect(throws: PowerError.bmc(status: 401, message: "Proxmox API error 401: authentication failure")) {
             try ProxmoxPowerDriver(client: wrong, node: "pve1", vmid: 100).state()
         }
+
+        // The test CA is not among the system's: refused, naming what to trust instead.
+        let stranger = try ProxmoxClient.connect(try ProxmoxEndpoint(name: "fake", url: pve.url, credentials: .token(id: FakePVE.tokenID, secret: FakePVE.tokenSecret),
+                                                                     trust: .system))
+        #expect {
+            try ProxmoxPowerDriver(client: stranger, node: "pve1", vmid: 100).state()
+        } throws: { error in
+            guard case PowerError.untrusted(let message) = error else { return false }
+            return message.contains("--ca-file")
+        }
+
+        // Nobody listens: a clear error, after the client's bounded retries.
+        let closed = try FakePVE.freePort()
+        let nowhere = try ProxmoxClient.connect(try ProxmoxEndpoint(name: "fake", url: "https://127.0.0.1:\(closed)",
+                                                                    credentials: .token(id: FakePVE.tokenID, secret: "x"), trust: .caFile(pve.pki.caFile)))
+        let started = Date()
+        #expect {
+            try ProxmoxPowerDriver(client: nowhere, node: "pve1", vmid: 100).state()
+        } throws: { error in
+            guard case PowerError.unreachable(let message) = error else { return false }
+            return message.contains("127.0.0.1")
+        }
+        #expect(Date().timeIntervalSince(started) < 60, "gave up after \(Date().timeIntervalSince(started)) s")
     }
 }

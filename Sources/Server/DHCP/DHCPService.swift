@@ -8,25 +8,42 @@ import Wire
 
 /// DHCP on port 67 (and 4011 in proxy mode): decodes requests, asks `DHCPServerPolicy`, persists
 /// leases, records what netboot clients say about themselves, and sends replies out of the
-/// interface the request came in on. One thread serves both ports, so decisions are in order.
+/// interface the request came in on.
+///
+/// Two serial queues: `queue` owns the sockets' read sources, drains each socket when it fires
+/// and decides every request in arrival order (so the policy's state needs no lock);
+/// `commitQueue` writes what the decisions need on disk and then sends their replies. Group
+/// commit: requests decided while a commit runs wait in `pending` and go to disk together in
+/// the next one, so one fsync serves a burst and the receive path never waits for the disk.
 public final class DHCPService: @unchecked Sendable {
     private let sockets: [(socket: UDPSocket, port: UInt16)]
+    private let queue = DispatchQueue(label: "provisiond.dhcp")
+    private let commitQueue = DispatchQueue(label: "provisiond.dhcp.commit")
+    private var sources: [UDPReadSource] = []
+    /// Decided requests whose replies wait for a commit, in decision order; and whether a commit
+    /// is running. Both touched only on `queue`.
+    private var pending: [Decided] = []
+    private var committing = false
+    /// Whether the read sources are suspended because `pending` reached `pendingLimit`; on `queue`.
+    private var paused = false
+    /// Most requests waiting for a commit. Past it the sockets are not read until the commit
+    /// ends: a flood waits in the kernel's receive buffer (`receiveBuffer`), not in our memory,
+    /// and the next commit takes a batch this size at most.
+    static let pendingLimit = 512
     private var policy: DHCPServerPolicy
     private let inventory: Inventory
     private let discoveries: DiscoveryRecorder
     /// Where the boot plane learns the addresses machines take (DESIGN.md §11).
     private let overheard: OverheardAddresses
     private let log: Logger
-    private let stopped = Mutex<Bool>(false)
-    /// Beats on every turn of the loop (at least every 250 ms): the watchdog's proof it runs.
+    /// Beats when `queue` runs a probe: the watchdog's proof it is not stuck.
     public let heartbeat = Heartbeat(plane: "dhcp")
-    private let stalled = Mutex<Bool>(false)
     /// The machines as DHCP needs them, in memory; see `track`.
     private let machines: Mutex<DHCPMachines>
     private var malformed = 0
     private var malformedReported = 0
     /// Each socket's kernel drop count as last seen (SO_RXQ_OVFL), and the drops not yet logged;
-    /// touched only on the dhcp thread.
+    /// touched only on `queue`.
     private var kernelDrops: [UInt32]
     private var dropsUnreported = 0
     private var dropsReportedAt = 0
@@ -92,61 +109,106 @@ public final class DHCPService: @unchecked Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in serve() }
-        thread.name = "dhcp"
-        thread.start()
+        queue.sync {
+            sources = sockets.enumerated().map { index, entry in
+                UDPReadSource(socket: entry.socket, queue: queue) { [self] in receive(socket: index) }
+            }
+        }
     }
 
-    public func stop() { stopped.withLock { $0 = true } }
+    /// Stops receiving, then waits for the commit in progress, so every lease decided so far is
+    /// on disk and its reply sent before the caller checkpoints the database.
+    public func stop() {
+        let rest: [Decided] = queue.sync {
+            for source in sources { source.cancel() }
+            sources = []
+            defer { pending = [] }
+            return pending
+        }
+        commitQueue.sync { finish(rest) }
+    }
 
-    /// Test-only (`PROVISIOND_TEST_STALL`, see main.swift): the loop blocks for good at its next
-    /// turn, as a deadlocked one would, so the watchdog restart can be shown under real systemd.
-    public func stallForTesting() { stalled.withLock { $0 = true } }
+    /// Makes the heartbeat beat from `queue`: it beats only while that queue turns.
+    public func probe() { queue.async { [heartbeat] in heartbeat.beat() } }
+
+    /// Test-only (`PROVISIOND_TEST_STALL`, see main.swift): the queue blocks for good, as a
+    /// deadlocked one would, so the watchdog restart can be shown under real systemd.
+    public func stallForTesting() {
+        queue.async { [log] in
+            log.warning("dhcp-stalled-for-testing")
+            DispatchSemaphore(value: 0).wait()
+        }
+    }
 
     /// One decided request waiting for its leases (and sighting) to reach the disk before its
     /// reply goes out.
-    private struct Decided {
+    private struct Decided: @unchecked Sendable {
         let mac: MACAddress
         let type: String
         let outcome: DHCPOutcome
         /// What the netboot client said of itself, when it is due to be written.
         let sighting: Sighting?
         let socket: UDPSocket
-        let datagram: UDPSocket.Datagram
+        /// Where the request arrived (IP_PKTINFO), so the reply leaves the same way; the
+        /// request's bytes are not kept.
+        let interfaceIndex: Int32?
+        let local: SocketAddress.Host?
+
+        var writes: Bool { !outcome.leases.isEmpty || sighting != nil }
     }
 
-    /// Most requests decided before their leases are committed together.
-    private static let batchLimit = 64
-
-    private func serve() {
-        for (socket, _) in sockets { socket.setNonBlocking() }
-        while !stopped.withLock({ $0 }) {
-            heartbeat.beat()
-            if stalled.withLock({ $0 }) {
-                log.warning("dhcp-stalled-for-testing")
-                DispatchSemaphore(value: 0).wait()
+    /// On `queue`, when socket `index` has datagrams: reads until it is empty, deciding each. A
+    /// reply that needs nothing written goes out at once unless replies decided before it wait
+    /// for a commit (replies leave in the order their requests were decided); the others join
+    /// `pending`, and a commit starts as soon as none is running.
+    private func receive(socket index: Int) {
+        let (socket, port) = sockets[index]
+        socket.drain { datagram in
+            noteKernelDrops(datagram.kernelDrops, socket: index)
+            guard let decided = decide(datagram, socket: socket, port: port) else { return true }
+            if decided.writes || committing || !pending.isEmpty {
+                pending.append(decided)
+                if !committing { commit() }
+            } else {
+                report(decided)
             }
-            var batch: [Decided] = []
-            for index in UDPSocket.waitReadable(sockets.map(\.socket), milliseconds: 250) {
-                let (socket, port) = sockets[index]
-                while batch.count < Self.batchLimit, let datagram = socket.receive() {
-                    noteKernelDrops(datagram.kernelDrops, socket: index)
-                    if let decided = decide(datagram, socket: socket, port: port) { batch.append(decided) }
-                }
-            }
-            finish(batch)
+            return pending.count < Self.pendingLimit
+        }
+        if pending.count >= Self.pendingLimit, !paused {
+            paused = true
+            for source in sources { source.suspend() }
         }
     }
 
-    /// Commits the leases and sightings of every request in `batch` in one transaction (one fsync
-    /// for a burst), then sends the replies: a lease is on disk before its client hears of it
-    /// (RFC 2131 §4.3.1: the server must not forget an address it has ACKed). Sightings ride
-    /// along, so the receive loop never waits for a write of its own.
+    /// On `queue`: hands everything pending to `commitQueue`; when that commit is done, the next
+    /// one takes whatever was decided meanwhile.
+    private func commit() {
+        let batch = pending
+        pending = []
+        committing = true
+        commitQueue.async { [self] in
+            finish(batch)
+            queue.async { [self] in
+                committing = false
+                if !pending.isEmpty { commit() }
+                if paused {
+                    paused = false
+                    for source in sources { source.resume() }
+                }
+            }
+        }
+    }
+
+    /// On `commitQueue`: commits the leases and sightings of every request in `batch` in one
+    /// transaction (one fsync for a burst), then sends the replies: a lease is on disk before its
+    /// client hears of it (RFC 2131 §4.3.1: the server must not forget an address it has ACKed).
+    /// Sightings ride along, so the receive path never waits for a write of its own.
     private func finish(_ batch: [Decided]) {
         let leases = batch.flatMap(\.outcome.leases)
         // One sighting per MAC (a DISCOVER and its REQUEST can share a batch): the last.
         var sightings: [(mac: MACAddress, sighting: Sighting)] = []
-        for case let (mac, sighting?) in batch.reversed().map({ ($0.mac, $0.sighting) }) where !sightings.contains(where: { $0.mac == mac }) {
+        var sighted = Set<MACAddress>()
+        for case let (mac, sighting?) in batch.reversed().map({ ($0.mac, $0.sighting) }) where sighted.insert(mac).inserted {
             sightings.append((mac, sighting))
         }
         var committed = true
@@ -189,7 +251,8 @@ public final class DHCPService: @unchecked Sendable {
         let outcome = policy.handle(request, context) { address in known.holder(of: address) }
         let sighting = outcome.netboot.map { Self.sighting(request, $0) }.flatMap { discoveries.sightingDue(mac, $0, now: now) ? $0 : nil }
         let type = request.options.messageType.map { "\($0)" } ?? "?"
-        return Decided(mac: mac, type: type, outcome: outcome, sighting: sighting, socket: socket, datagram: datagram)
+        return Decided(mac: mac, type: type, outcome: outcome, sighting: sighting, socket: socket,
+                       interfaceIndex: datagram.interfaceIndex, local: datagram.local)
     }
 
     private func report(_ decided: Decided) {
@@ -202,14 +265,14 @@ public final class DHCPService: @unchecked Sendable {
                     [("mac", mac.description), ("type", type), ("why", outcome.note ?? "-")])
             return
         }
-        send(reply, socket: decided.socket, datagram: decided.datagram)
+        send(reply, decided)
         log.info("dhcp", ["mac": mac.description, "type": type, "reply": reply.packet.options.messageType.map { "\($0)" } ?? "?",
                           "ip": reply.packet.yiaddr.rawValue == 0 ? "-" : reply.packet.yiaddr.description,
                           "file": reply.packet.file.isEmpty ? "-" : reply.packet.file, "to": describe(reply.destination),
                           "note": outcome.note ?? "-"])
     }
 
-    private func send(_ reply: DHCPReply, socket: UDPSocket, datagram: UDPSocket.Datagram) {
+    private func send(_ reply: DHCPReply, _ decided: Decided) {
         let bytes = reply.packet.encode()
         let destination: SocketAddress
         switch reply.destination {
@@ -217,7 +280,7 @@ public final class DHCPService: @unchecked Sendable {
         case .client(let address, let port): destination = SocketAddress(host: .v4(address.rawValue.bigEndian), port: port)
         case .broadcast: destination = SocketAddress(host: .v4(UInt32.max), port: 68)
         }
-        let sent = socket.send(bytes, to: destination, interfaceIndex: datagram.interfaceIndex ?? 0, source: datagram.local)
+        let sent = decided.socket.send(bytes, to: destination, interfaceIndex: decided.interfaceIndex ?? 0, source: decided.local)
         if !sent { log.warning("dhcp-send-failed", ["to": destination.description, "errno": String(errno)]) }
     }
 

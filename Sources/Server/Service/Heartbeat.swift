@@ -1,9 +1,8 @@
 import Dispatch
 import Synchronization
 
-/// When one plane last proved it is alive, on the monotonic clock: the DHCP and TFTP loops beat
-/// on every turn (they wake at least every 250 ms), an HTTP listener when its accept queue runs a
-/// probe. `ServiceHealth` reads the ages for `/healthz` and the systemd watchdog.
+/// When one plane last proved it is alive, on the monotonic clock: each plane (DHCP, TFTP, the
+/// HTTP listeners) beats when its queue runs a probe. `ServiceHealth` reads the ages for `/healthz` and the systemd watchdog.
 public final class Heartbeat: Sendable {
     public let plane: String
     private let last: Mutex<UInt64>

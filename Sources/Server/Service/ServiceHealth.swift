@@ -3,9 +3,9 @@ import Synchronization
 import Wire
 
 /// The liveness of every enabled plane and of the database, for `/healthz` on both listeners and
-/// for the systemd watchdog. Planes register their heartbeat as they are made; those that have
-/// no loop of their own to beat from (the HTTP listeners) also give a probe that makes them beat
-/// from their queue, run by `probe()` on every watchdog tick.
+/// for the systemd watchdog. Planes register their heartbeat as they are made, with a probe that
+/// makes them beat from their queue (every plane runs on Dispatch queues, with no loop of its own
+/// to beat from), run by `probe()` on every watchdog tick.
 public final class ServiceHealth: Sendable {
     private let inventory: Inventory
     /// How old a heartbeat may be before its plane counts as stalled.

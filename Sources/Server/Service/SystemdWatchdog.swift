@@ -3,7 +3,7 @@ import Foundation
 import Net
 
 /// The thread that checks the planes and the database every `schedule.tick` and, under systemd's
-/// watchdog, sends `WATCHDOG=1` only while all of them answered recently: a stalled DHCP loop,
+/// watchdog, sends `WATCHDOG=1` only while all of them answered recently: a stalled DHCP queue,
 /// a wedged HTTP queue or database makes systemd restart the service (`WatchdogSec=` in the unit).
 final class SystemdWatchdog: @unchecked Sendable {
     private let health: ServiceHealth

@@ -5,21 +5,23 @@ import Net
 import Synchronization
 import Wire
 
-/// Read-only TFTP (DESIGN.md §5): requests arrive on the listening socket; each transfer gets
-/// its own socket (a new port, RFC 1350 §4), bound to the address the request was sent to, and
-/// its own thread. Transfers hold slots of a `ConnectionBudget`, in all and per client address,
+/// Read-only TFTP (DESIGN.md §5): requests arrive on the listening socket, read by a Dispatch
+/// source on one serial queue; each transfer gets its own socket (a new port, RFC 1350 §4),
+/// bound to the address the request was sent to, driven by its own sources
+/// (`TFTPTransferRunner`). Transfers hold slots of a `ConnectionBudget`, in all and per client address,
 /// so requests from a few addresses (spoofable: UDP) cannot take every slot; refusals over it
 /// are logged as counts per interval.
 public final class TFTPService: @unchecked Sendable {
     private let listener: UDPSocket
+    private let queue = DispatchQueue(label: "provisiond.tftp")
+    private var source: UDPReadSource?
     private let files: TFTPFiles
     private let limits: TFTPServerLimits
     private let maxAttempts: Int
     private let log: Logger
     private let slots: Mutex<ConnectionBudget>
     private let busy: RefusalLog
-    private let stopped = Mutex<Bool>(false)
-    /// Beats on every turn of the request loop (at least every 250 ms).
+    /// Beats when the request queue runs a probe.
     public let heartbeat = Heartbeat(plane: "tftp")
 
     public var address: SocketAddress { listener.address }
@@ -38,23 +40,27 @@ public final class TFTPService: @unchecked Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "tftp listener"
-        thread.start()
+        queue.sync {
+            source = UDPReadSource(socket: listener, queue: queue) { [self] in
+                listener.drain { datagram in
+                    handle(datagram)
+                    return true
+                }
+            }
+        }
     }
 
+    /// Stops taking requests; transfers in progress carry on to their end.
     public func stop() {
-        stopped.withLock { $0 = true }
+        queue.sync {
+            source?.cancel()
+            source = nil
+        }
         busy.flush()
     }
 
-    private func acceptLoop() {
-        while !stopped.withLock({ $0 }) {
-            heartbeat.beat()
-            guard listener.waitReadable(milliseconds: 250), let datagram = listener.receive() else { continue }
-            handle(datagram)
-        }
-    }
+    /// Makes the heartbeat beat from the request queue: it beats only while that queue turns.
+    public func probe() { queue.async { [heartbeat] in heartbeat.beat() } }
 
     private func handle(_ datagram: UDPSocket.Datagram) {
         let peer = datagram.source.description

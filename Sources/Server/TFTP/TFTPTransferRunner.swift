@@ -1,10 +1,19 @@
 import Dispatch
 import Foundation
 import Net
+import Synchronization
 import Wire
 
-/// Drives one `TFTPTransfer` on its own thread and socket: the state machine decides, this
-/// performs (send, wait for the next packet or the timer) until it finishes.
+/// Drives one `TFTPTransfer` on Dispatch: the state machine decides, this performs. The
+/// transfer's socket has a read source and the transfer a timer source, both on one serial queue
+/// of its own (so its state needs no lock); the queues of all transfers share one concurrent
+/// target, so 2,000 transfers run on Dispatch's few worker threads, not on a thread each.
+///
+/// A lock-step transfer is one round trip per block, and each packet Dispatch delivers costs two
+/// thread wake-ups (its event thread's, then a worker's) where a thread blocked in recv cost one.
+/// So while no more transfers run than there are cores, a transfer that just moved on keeps its
+/// worker for up to `holdMilliseconds` waiting for the next ACK (poll); beyond that it never
+/// waits, and no worker is held.
 final class TFTPTransferRunner: @unchecked Sendable {
     private let socket: UDPSocket
     private let source: TFTPBlockSource
@@ -13,15 +22,31 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private let client: SocketAddress
     private let log: Logger
     private let onFinish: @Sendable () -> Void
-    private var deadline: UInt64 = 0
+    private let queue = DispatchQueue(label: "provisiond.tftp.transfer", target: TFTPTransferRunner.transfers)
+    private let timer: DispatchSourceTimer
+    private var reader: UDPReadSource?
+    private var started: UInt64 = 0
+    /// Set by `end`: an event already queued behind it finds nothing to do.
+    private var ended = false
+    /// When the state machine's timer expires, and when the timer source is set to fire (never
+    /// earlier). Re-arming on every ACK only moves `deadline`; the source is rescheduled when it
+    /// fires early or must fire sooner, so a busy transfer costs no timer call per block.
+    private var deadline: UInt64 = .max
+    private var timerFiresAt: UInt64 = .max
     /// DATA payload bytes and blocks sent again after a timeout, for `ServerMetrics`.
     private var bytesSent = 0
     private var retransmits = 0
     private var packet: [UInt8]
     /// Client packets are ACKs and ERRORs: small. A longer datagram is cut and fails to decode.
     private var incoming = [UInt8](repeating: 0, count: 1024)
-    /// How late a retransmission may fire, at most: timeouts are whole seconds (RFC 2349).
-    private static let tickMilliseconds = 100
+
+    private static let transfers = DispatchQueue(label: "provisiond.tftp.transfers", attributes: .concurrent)
+    /// Transfers running now, in all runners.
+    private static let running = Atomic<Int>(0)
+    private static let holdLimit = ProcessInfo.processInfo.activeProcessorCount
+    private static let holdMilliseconds: Int32 = 2
+    /// How late a retransmission may fire: timeouts are whole seconds (RFC 2349).
+    private static let timerLeeway = DispatchTimeInterval.milliseconds(20)
 
     init(socket: UDPSocket, source: TFTPBlockSource, transfer: TFTPTransfer, name: String, client: SocketAddress, log: Logger,
          onFinish: @escaping @Sendable () -> Void) {
@@ -32,33 +57,63 @@ final class TFTPTransferRunner: @unchecked Sendable {
         self.client = client
         self.log = log
         self.onFinish = onFinish
+        timer = DispatchSource.makeTimerSource(queue: queue)
         packet = [0, 3, 0, 0]
         packet.reserveCapacity(transfer.blockSize + 4)
     }
 
+    /// Sends the first packet; from then on the sources drive the transfer until it finishes.
+    /// The sources' handlers hold the runner until then.
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "tftp \(client)"
-        thread.stackSize = 256 * 1024
-        thread.start()
+        Self.running.add(1, ordering: .relaxed)
+        queue.async { [self] in
+            started = DispatchTime.now().uptimeNanoseconds
+            timer.setEventHandler { [self] in timerFired() }
+            timer.resume()
+            reader = UDPReadSource(socket: socket, queue: queue) { [self] in readable() }
+            if let outcome = perform(transfer.start()) { end(outcome) }
+        }
     }
 
-    private func run() {
-        let started = DispatchTime.now().uptimeNanoseconds
-        // One blocking recv per packet, waking at least every tick to check the retransmission
-        // deadline: a lock-step transfer costs one send and one recv per block, no poll.
-        socket.setReceiveTimeout(milliseconds: Self.tickMilliseconds)
-        var outcome = perform(transfer.start())
-        while outcome == nil {
-            if let count = socket.receive(into: &incoming) {
+    private func readable() {
+        while !ended {
+            let acknowledged = transfer.lastAcknowledged
+            socket.drain(into: &incoming) { bytes in
                 // A datagram that is not TFTP is noise: ignore it, the timer still runs.
-                if let packet = try? TFTPPacket.decode(Array(incoming[..<count])) { outcome = perform(transfer.receive(packet)) }
-            } else if DispatchTime.now().uptimeNanoseconds >= deadline {
-                outcome = perform(transfer.timeout(), afterTimeout: true)
+                guard let packet = try? TFTPPacket.decode(Array(bytes)) else { return true }
+                guard let outcome = perform(transfer.receive(packet)) else { return true }
+                end(outcome)
+                return false
             }
+            // Only progress earns the wait: noise or duplicates go back to Dispatch, so the timer
+            // (on this same queue) is never kept waiting by them.
+            guard !ended, transfer.lastAcknowledged > acknowledged, Self.running.load(ordering: .relaxed) <= Self.holdLimit,
+                  socket.waitReadable(milliseconds: Self.holdMilliseconds) else { return }
         }
+    }
+
+    private func timerFired() {
+        timerFiresAt = .max
+        guard !ended else { return }
+        guard DispatchTime.now().uptimeNanoseconds >= deadline else { return schedule(deadline) }
+        if let outcome = perform(transfer.timeout(), afterTimeout: true) { end(outcome) }
+    }
+
+    private func schedule(_ time: UInt64) {
+        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: time), leeway: Self.timerLeeway)
+        timerFiresAt = time
+    }
+
+    /// Stops both sources (releasing their handlers, and with them the runner, its socket and
+    /// its file), then reports.
+    private func end(_ outcome: TFTPOutcome) {
+        ended = true
+        Self.running.subtract(1, ordering: .relaxed)
+        reader?.cancel()
+        timer.setEventHandler(handler: nil)
+        timer.cancel()
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
-        report(outcome!, milliseconds: milliseconds)
+        report(outcome, milliseconds: milliseconds)
         onFinish()
     }
 
@@ -75,11 +130,14 @@ final class TFTPTransferRunner: @unchecked Sendable {
                     socket.send(TFTPPacket.error(code: .notDefined, message: "read error").encode())
                     return .clientError(.notDefined, "read error on the server")
                 }
+                // A send the kernel refuses (its buffer full) is a lost datagram: the timer
+                // resends the window, as for one lost on the wire.
                 socket.send(packet)
                 bytesSent += packet.count - 4
                 if afterTimeout { retransmits += 1 }
             case .armTimer(let seconds):
                 deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1_000_000_000)
+                if deadline < timerFiresAt { schedule(deadline) }
             case .sendError(let code, let message):
                 socket.send(TFTPPacket.error(code: code, message: message).encode())
                 ServerMetrics.shared.tftpError(code: code.rawValue)
