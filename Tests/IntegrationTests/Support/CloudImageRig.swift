@@ -15,19 +15,15 @@ final class CloudImageRig: @unchecked Sendable {
         case proxmoxClone
         case pxe
         /// Bare metal: the deploy environment writes the profile's image to `disk` (a file the
-        /// test made, whose name without extension names the guest, as for `localDisk`) and the
-        /// machine reboots into it.
+        /// test made, whose name without extension names the guest) and the machine reboots into it.
         case deploy(NetworkBootVM.Firmware, disk: String, bus: CloudImageVM.DiskBus, imageName: String)
-        /// A disk that already holds a bootable system (e.g. the disk image with the seed file
-        /// a deploy writes), booted by the firmware with no network boot, with the rig's profile.
-        case localDisk(NetworkBootVM.Firmware, disk: String, bus: CloudImageVM.DiskBus)
 
         /// The part of the guest's hostname that says how it booted.
         var name: String {
             switch self {
             case .proxmoxClone: "pve"
             case .pxe: "pxe"
-            case let .deploy(_, disk, _, _), let .localDisk(_, disk, _): URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent
+            case let .deploy(_, disk, _, _): URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent
             }
         }
 
@@ -194,7 +190,6 @@ final class CloudImageRig: @unchecked Sendable {
         case let .deploy(firmware, disk, bus, imageName):
             boot = .deploy(firmware, disk: disk, bus: bus)
             profileName = "rig-deploy-\(imageName)"
-        case let .localDisk(firmware, disk, bus): boot = .localDisk(firmware, disk: disk, bus: bus)
         }
         let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", profileName, "--ip", address,
                                          "--label", "extra_address=\(extra)"])

@@ -20,9 +20,6 @@ final class CloudImageVM: @unchecked Sendable {
         case network(CloudImage.Files)
         /// `disk`: a file the test made (blank, or holding what the test wants found there).
         case deploy(NetworkBootVM.Firmware, disk: String, bus: DiskBus)
-        /// The firmware boots `disk` (with its own boot loader) and nothing else: a NIC with no
-        /// boot ROM. What a deployed machine does after its deploy.
-        case localDisk(NetworkBootVM.Firmware, disk: String, bus: DiskBus)
     }
 
     enum DiskBus: String, Sendable {
@@ -67,14 +64,10 @@ final class CloudImageVM: @unchecked Sendable {
             arguments += ["-no-reboot", "-drive", "file=\(try Self.overlay(image, directory)),format=qcow2,if=none,id=d0",
                           "-device", "virtio-blk-pci,drive=d0",
                           "-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom,bootindex=1"]
-        case let .deploy(firmware, disk, bus), let .localDisk(firmware, disk, bus):
+        case let .deploy(firmware, disk, bus):
             // Rebooting stays in this QEMU (no -no-reboot): the deploy environment reboots into the disk.
-            if case .deploy = boot {
-                let rom = firmware == .bios ? "pxe-e1000.rom" : "efi-e1000.rom"
-                arguments += ["-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/\(rom),bootindex=1"]
-            } else {
-                arguments += ["-device", "e1000,netdev=n0,mac=\(mac),romfile="]
-            }
+            let rom = firmware == .bios ? "pxe-e1000.rom" : "efi-e1000.rom"
+            arguments += ["-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/\(rom),bootindex=1"]
             arguments += ["-drive", "file=\(disk),format=raw,if=none,id=d0"]
             arguments += bus == .virtio ? ["-device", "virtio-blk-pci,drive=d0,bootindex=2"]
                 : ["-device", "ahci,id=sata", "-device", "ide-hd,drive=d0,bus=sata.0,bootindex=2"]
