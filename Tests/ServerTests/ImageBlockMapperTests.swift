@@ -19,7 +19,7 @@ import TestSupport
         bytes[7] = 1
         bytes[block + block - 1] = 2
         bytes[4 * block + 100] = 3
-        FileManager.default.createFile(atPath: raw, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: raw, contents: Data(bytes)))
         let handle = try #require(FileHandle(forWritingAtPath: raw))
         try handle.seek(toOffset: UInt64(9 * block + 10))
         try handle.write(contentsOf: Data([4, 5, 6]))
@@ -39,7 +39,7 @@ import TestSupport
     @Test func anImageOfZerosMapsNothingAndAMissingFileIsAnError() throws {
         let dir = try TemporaryDirectory()
         let raw = dir.file("zeros.raw")
-        FileManager.default.createFile(atPath: raw, contents: Data(count: 3 * ImageBlockMapper.blockBytes))
+        #expect(FileManager.default.createFile(atPath: raw, contents: Data(count: 3 * ImageBlockMapper.blockBytes)))
         #expect(try ImageBlockMapper.map(raw: raw, rawBytes: 3 * ImageBlockMapper.blockBytes, into: dir.file("m")).ranges.isEmpty)
         let error = #expect(throws: ImageBlockMapper.Failure.self) { try ImageBlockMapper.map(raw: dir.file("none"), rawBytes: 1, into: dir.file("n")) }
         #expect(error?.message.hasPrefix("open \(dir.file("none")): No such file") == true, "\(error?.message ?? "")")

@@ -53,6 +53,7 @@ struct DeployLab {
         return try boot(mac)
     }
 
+    @discardableResult
     func boot(_ mac: String) throws -> String {
         let (status, script) = try request("GET", "/boot.ipxe?mac=\(mac)")
         #expect(status == 200, "\(script)")
