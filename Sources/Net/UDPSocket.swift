@@ -95,22 +95,28 @@ public final class UDPSocket: @unchecked Sendable {
         return poll(&entry, 1, milliseconds) > 0
     }
 
+    /// Every send: never blocks, whatever the socket's mode (a socket left blocking for its
+    /// receives must not stall its queue on a full send buffer: the datagram is lost instead, and
+    /// the protocol's retransmission covers it, as for one lost on the wire), and never raises
+    /// SIGPIPE.
+    private static let sendFlags = Int32(MSG_NOSIGNAL | MSG_DONTWAIT)
+
     /// Sends one datagram to the connected peer.
     @discardableResult
     public func send(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Self.sendFlags) } == bytes.count
     }
 
     /// Sends one datagram from a buffer to the connected peer.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count
+        Glibc.send(fd, bytes.baseAddress, bytes.count, Self.sendFlags) == bytes.count
     }
 
     @discardableResult
     public func send(_ bytes: [UInt8], to destination: SocketAddress) -> Bool {
         destination.withSockaddr { address, length in
-            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
+            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Self.sendFlags, address, length) }
         } == bytes.count
     }
 
@@ -167,7 +173,7 @@ public final class UDPSocket: @unchecked Sendable {
                         message.msg_iovlen = 1
                         message.msg_control = UnsafeMutableRawPointer(mutating: controlBytes.baseAddress)
                         message.msg_controllen = controlBytes.count
-                        return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                        return sendmsg(fd, &message, Self.sendFlags)
                     }
                 }
             }
