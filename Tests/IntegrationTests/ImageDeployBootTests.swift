@@ -18,7 +18,14 @@ import Wire
 ///   answers with the machine's hostname. Each prints its seconds from power-on to `ready`.
 /// - SeaBIOS with a disk that already holds a partition table (the profile says no `wipe`):
 ///   `failed` with "disk … holds data", its disk file byte for byte as before.
-/// All three boot at once (one test, one provisiond): the machine suites share two cores. Each
+/// - SeaBIOS, a machine provisiond does not know, held (`--discovery hold`) and commissioned
+///   (`--commission-profile commission`, MAAS's enlistment): it stays `discovered`, its facts
+///   stored, powers off, and then waits in iPXE for an operator.
+/// Each machine's facts are checked against what QEMU was given: its SMBIOS system table, one
+/// vCPU, 1 GiB, an e1000 NIC, the firmware kind (OVMF's Secure Boot off), and besides the target
+/// disk a bigger blank disk of another kind (SATA beside virtio, NVMe beside SATA) with its
+/// by-id name and transport, which the deploy leaves untouched (`smallest` picks the target).
+/// All four boot at once (one test, one provisiond): the machine suites share two cores. Each
 /// ready machine prints its timeline (seconds from power-on to each recorded step). A flipped
 /// byte after import failing at verification is `DeployScriptTests`' (on the host, the same
 /// deploy.sh under busybox): here it would cost a third write and read-back under TCG.
@@ -42,17 +49,25 @@ import Wire
         let imported = Date()
         try rig.importImage(Self.imageName, file: disk.qcow2)
         print("ImageDeployBootTests: imported \(disk.qcow2) in \(String(format: "%.1f", Date().timeIntervalSince(imported))) s")
+        let version = try #require(try String(contentsOfFile: rig.directory.file("assets/deploy-env/VERSION"), encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("version ") }.map { String($0.dropFirst("version ".count)) })
 
         let dir = rig.directory
         let holding = try Self.diskHoldingAPartitionTable(dir.file("holding.raw"))
         let holdingBefore = try Self.sha256(of: holding)
+        let biosHardware = try Hardware("bios", uuid: "0b105000-0000-4000-8000-000000000001", extraDisk: .sata, in: dir)
+        let uefiHardware = try Hardware("uefi", uuid: "0ef10000-0000-4000-8000-000000000002", extraDisk: .nvme, in: dir)
         let machines = [
-            try rig.boot(.deploy(.bios, disk: try Self.blankDisk(dir.file("bios-virtio.raw")), bus: .virtio, imageName: Self.imageName),
-                         mac: "52:54:00:d1:0c:01"),
-            try rig.boot(.deploy(.uefi, disk: try Self.blankDisk(dir.file("uefi-sata.raw")), bus: .sata, imageName: Self.imageName),
-                         mac: "52:54:00:d1:0c:02"),
+            (try rig.boot(.deploy(.bios, disk: try Self.blankDisk(dir.file("bios-virtio.raw")), bus: .virtio, imageName: Self.imageName,
+                                  extra: biosHardware.arguments), mac: "52:54:00:d1:0c:01"), biosHardware),
+            (try rig.boot(.deploy(.uefi, disk: try Self.blankDisk(dir.file("uefi-sata.raw")), bus: .sata, imageName: Self.imageName,
+                                  extra: uefiHardware.arguments), mac: "52:54:00:d1:0c:02"), uefiHardware),
         ]
         let refused = try rig.boot(.deploy(.bios, disk: holding, bus: .virtio, imageName: Self.imageName), mac: "52:54:00:d1:0c:03")
+        let unknownHardware = try Hardware("unknown", uuid: "0c0b1550-0000-4000-8000-000000000004", extraDisk: .nvme, in: dir)
+        let unknownMAC = "52:54:00:d1:0c:04"
+        let unknown = try rig.powerOnUnknown(.bios, disk: try Self.blankDisk(dir.file("unknown-virtio.raw")), bus: .virtio,
+                                             extra: unknownHardware.arguments, mac: unknownMAC, name: "unknown")
 
         // The refusal ends first: it writes nothing.
         let refusedState = rig.waitForState(refused.mac, ["failed", "ready"], seconds: Self.failedSeconds)
@@ -62,9 +77,80 @@ import Wire
         #expect(eventually(seconds: 120) { !refused.vm.isRunning }, "\(rig.diagnostics(refused))")
         #expect(try Self.sha256(of: holding) == holdingBefore, "the disk holding data was written to")
 
-        for guest in machines where waitForReady(guest, rig: rig) {
+        // The unknown machine: commissioned, powered off, still discovered, then held.
+        #expect(eventually(seconds: Self.failedSeconds) { !unknown.isRunning } && unknown.console.contains("DEPLOY: done"),
+                "the unknown machine did not report and power off:\n\(CloudImageRig.tail(unknown.console, 30))\n\(CloudImageRig.tail(rig.server.log, 20))")
+        let unknownEvents = rig.events(unknownMAC).map { $0["event"]?.stringValue ?? "?" }
+        let unknownState = (try? JSONParser.parse(try rig.server.ctl(["show", unknownMAC, "--json"]).stdout))?["state"]
+        #expect(unknownEvents == ["discover", "commissioned"] && unknownState == .string("discovered"), "\(unknownEvents) \(unknownState ?? .null)")
+        #expect(try rig.server.ctl(["render", unknownMAC, "ipxe"]).stdout.contains("waiting for an operator to adopt it"))
+        try checkFacts(unknownMAC, unknownHardware, firmware: .bios, rig: rig, version: version)
+        #expect(try Self.isHoles(dir.file("unknown-virtio.raw")), "commissioning wrote to the unknown machine's disk")
+
+        for (guest, hardware) in machines where waitForReady(guest, rig: rig) {
             try check(guest, rig: rig)
+            try checkFacts(guest.mac, hardware, firmware: guest.vm.name.contains("uefi") ? .uefi : .bios, rig: rig, version: version)
         }
+    }
+
+    /// What a machine is besides its target disk: its SMBIOS system table, and one bigger blank
+    /// disk of another kind with a serial, which must be reported and never written.
+    struct Hardware {
+        enum DiskKind { case sata, nvme }
+        let name: String
+        let uuid: String
+        let disk: String
+        let serial: String
+        let kind: DiskKind
+        var arguments: [String] {
+            let drive = ["-drive", "file=\(disk),format=raw,if=none,id=extra0"]
+            let device: [String] = switch kind {
+            case .sata: ["-device", "ahci,id=extra", "-device", "ide-hd,drive=extra0,bus=extra.0,serial=\(serial)"]
+            case .nvme: ["-device", "nvme,drive=extra0,serial=\(serial)"]
+            }
+            return drive + device + ["-smbios", "type=1,manufacturer=Provisiond Lab,product=Deploy \(name),serial=SN-\(name),uuid=\(uuid)"]
+        }
+        /// What the environment names it without udev, as udev's 60-persistent-storage rules would.
+        var byID: String { kind == .sata ? "/dev/disk/by-id/ata-QEMU_HARDDISK_\(serial)" : "/dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_\(serial)" }
+        var transport: String { kind == .sata ? "sata" : "nvme" }
+
+        init(_ name: String, uuid: String, extraDisk kind: DiskKind, in dir: TemporaryDirectory) throws {
+            self.name = name
+            self.uuid = uuid
+            self.kind = kind
+            serial = "EXTRA\(name.uppercased())"
+            disk = dir.file("\(name)-extra.raw")
+            guard FileManager.default.createFile(atPath: disk, contents: nil), truncate(disk, ImageDeployBootTests.diskBytes + (1 << 30)) == 0 else {
+                throw TestFailure("cannot make the blank disk \(disk)")
+            }
+        }
+    }
+
+    /// The facts the machine's environment reported, against what QEMU was given.
+    private func checkFacts(_ mac: String, _ hardware: Hardware, firmware: NetworkBootVM.Firmware, rig: CloudImageRig, version: String) throws {
+        let shown = try JSONParser.parse(try rig.server.ctl(["show", mac, "--json"]).stdout)
+        let facts = try #require(shown["facts"], "\(hardware.name): no facts stored")
+        #expect(facts["environment"] == .string(version))
+        #expect(facts["firmware"]?["mode"] == .string(firmware == .bios ? "bios" : "uefi"))
+        // OVMF_CODE_4M.fd is the build without Secure Boot: its SecureBoot variable says 0.
+        #expect(facts["firmware"]?["secure_boot"] == (firmware == .bios ? .null : .bool(false)), "\(facts["firmware"]?.encoded() ?? "")")
+        #expect(facts["system"] == .object([("vendor", .string("Provisiond Lab")), ("product", .string("Deploy \(hardware.name)")),
+                                            ("serial", .string("SN-\(hardware.name)")), ("uuid", .string(hardware.uuid))]),
+                "\(facts["system"]?.encoded() ?? "")")
+        #expect(facts["cpu"]?["threads"] == .int(1) && facts["cpu"]?["sockets"] == .int(1))
+        let memory = facts["memory"]?["total_bytes"]?.intValue ?? 0
+        #expect(memory > 700 << 20 && memory <= 1 << 30, "MemTotal of a 1 GiB machine: \(memory)")
+        let nics = facts["nics"]?.arrayValue ?? []
+        #expect(nics.count == 1 && nics.first?["mac"] == .string(mac) && nics.first?["driver"] == .string("e1000")
+                && nics.first?["link"] == .bool(true) && nics.first?["speed_mbps"] == .int(1000), "\(nics)")
+        let disks = facts["disks"]?.arrayValue ?? []
+        #expect(disks.count == 2, "the target disk and the extra one: \(disks)")
+        let extra = disks.first { $0["serial"] == .string(hardware.serial) }
+        #expect(extra?["size_bytes"] == .int(Int(Self.diskBytes) + (1 << 30)) && extra?["partition_table"] == .null
+                && extra?["removable"] == .bool(false) && extra?["transport"] == .string(hardware.transport)
+                && extra?["by_id"] == .array([.string(hardware.byID)]), "\(disks)")
+        #expect(try Self.isHoles(hardware.disk), "\(hardware.disk), not the target, was written to")
+        #expect(try rig.server.ctl(["show", mac]).stdout.contains("hardware:   Provisiond Lab Deploy \(hardware.name) serial SN-\(hardware.name)"))
     }
 
     /// Waits for `ready` (recording why not) and prints the seconds from power-on.
@@ -102,6 +188,12 @@ import Wire
         let console = guest.vm.console
         #expect(console.contains("DEPLOY: verified sha256") && console.contains("GRUB: booting the installed system"),
                 "\(CloudImageRig.tail(console, 40))")
+        // cloud-init's own verdict, read inside the guest: the seed file the deploy wrote made it
+        // fetch provisiond's NoCloud URL in network mode, and nothing went wrong.
+        let verdict = guest.vm.waitForVerdict(seconds: 120)
+        #expect(verdict?.status == "done" && verdict?.errors == [] && verdict?.unexplainedWarnings == []
+                && verdict?["status"].contains("DataSourceNoCloudNet [seed=ds_config_seedfrom,\(rig.serverURL)/cloud-init/") == true,
+                "\(guest.hostname): \(guest.vm.verdictText.suffix(3000))")
         try checkLogin(guest, rig: rig)
     }
 
@@ -116,6 +208,13 @@ import Wire
     }
 
     // MARK: - Disks and images
+
+    /// A sparse file nothing has written to.
+    private static func isHoles(_ path: String) throws -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw TestFailure("stat \(path): \(String(cString: strerror(errno)))") }
+        return status.st_blocks == 0
+    }
 
     private static func blankDisk(_ path: String) throws -> String {
         guard FileManager.default.createFile(atPath: path, contents: nil), truncate(path, diskBytes) == 0 else {

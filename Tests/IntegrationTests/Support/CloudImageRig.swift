@@ -15,15 +15,16 @@ final class CloudImageRig: @unchecked Sendable {
         case proxmoxClone
         case pxe
         /// Bare metal: the deploy environment writes the profile's image to `disk` (a file the
-        /// test made, whose name without extension names the guest) and the machine reboots into it.
-        case deploy(NetworkBootVM.Firmware, disk: String, bus: CloudImageVM.DiskBus, imageName: String)
+        /// test made, whose name without extension names the guest) and the machine reboots into
+        /// it; `extra`: more QEMU arguments (other disks, SMBIOS tables).
+        case deploy(NetworkBootVM.Firmware, disk: String, bus: CloudImageVM.DiskBus, imageName: String, extra: [String] = [])
 
         /// The part of the guest's hostname that says how it booted.
         var name: String {
             switch self {
             case .proxmoxClone: "pve"
             case .pxe: "pxe"
-            case let .deploy(_, disk, _, _): URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent
+            case let .deploy(_, disk, _, _, _): URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent
             }
         }
 
@@ -53,12 +54,15 @@ final class CloudImageRig: @unchecked Sendable {
     let key: String
     private let lock = NSLock()
     private var guests: [Guest] = []
+    private var unknown: [CloudImageVM] = []
 
     var profileName: String { "rig-\(image.rawValue)" }
     var serverURL: String { "http://\(CloudImageLab.serverAddress):\(Self.httpPort)" }
 
     /// `imageDeploy`: the names of the images the deploy profiles write (one profile each, named
-    /// `rig-deploy-IMAGE`); the deploy environment is built (or taken from its cache) first.
+    /// `rig-deploy-IMAGE`); the deploy environment is built (or taken from its cache) first, and
+    /// unknown machines are commissioned (`--discovery hold --commission-profile commission`, the
+    /// shipped profile): recorded as `discovered`, their facts taken, then held.
     init(image: CloudImage, files: CloudImage.Files, imageDeploy: [String] = []) throws {
         self.image = image
         self.files = files
@@ -71,7 +75,9 @@ final class CloudImageRig: @unchecked Sendable {
         if !imageDeploy.isEmpty {
             try NetworkBootImages.buildDeployEnvironment(into: directory.file("assets/deploy-env"))
             for name in imageDeploy { try Self.writeDeployProfile(imageName: name, publicKey: publicKey, into: directory) }
+            try FileManager.default.copyItem(atPath: Self.repository.path + "/profiles/commission.json", toPath: directory.file("profiles/commission.json"))
         }
+        let commissioning = imageDeploy.isEmpty ? [] : ["--discovery", "hold", "--commission-profile", "commission"]
         lab = try CloudImageLab()
         let config = try directory.write("provisiond.json", """
             {"dhcp": {"mode": "full", "subnets": [
@@ -84,7 +90,7 @@ final class CloudImageRig: @unchecked Sendable {
                 "--http-listen", "0.0.0.0:\(Self.httpPort)", "--tftp-listen", "0.0.0.0:69",
                 "--profiles-dir", directory.file("profiles"), "--cloud-init-dir", directory.file("cloud-init"),
                 "--assets-dir", directory.file("assets"),
-            ], namespace: lab.namespace, metadataTrust: "address")
+            ] + commissioning, namespace: lab.namespace, metadataTrust: "address")
         } catch {
             lab.remove()
             throw error
@@ -187,8 +193,8 @@ final class CloudImageRig: @unchecked Sendable {
         switch path {
         case .proxmoxClone: boot = .seeded(files, append: Self.baseCommandLine, smbiosSerial: try Self.smbiosSerial(server: serverURL, mac: mac))
         case .pxe: boot = .network(files)
-        case let .deploy(firmware, disk, bus, imageName):
-            boot = .deploy(firmware, disk: disk, bus: bus)
+        case let .deploy(firmware, disk, bus, imageName, extra):
+            boot = .deploy(firmware, disk: disk, bus: bus, extra: extra)
             profileName = "rig-deploy-\(imageName)"
         }
         let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", profileName, "--ip", address,
@@ -245,6 +251,15 @@ final class CloudImageRig: @unchecked Sendable {
         return result
     }
 
+    /// Powers on a machine provisiond does not know, network boot first (its disk `disk` on
+    /// `bus`, `extra` QEMU arguments): what commissioning finds.
+    func powerOnUnknown(_ firmware: NetworkBootVM.Firmware, disk: String, bus: CloudImageVM.DiskBus, extra: [String], mac: String, name: String) throws -> CloudImageVM {
+        let vm = try CloudImageVM(name: name, boot: .deploy(firmware, disk: disk, bus: bus, extra: extra), mac: mac, lab: lab,
+                                  directory: directory.file(name))
+        lock.withLock { unknown.append(vm) }
+        return vm
+    }
+
     func diagnostics(_ guest: Guest) -> String {
         """
         machine state: \((try? server.ctl(["show", guest.mac, "--json"]).stdout) ?? "?")
@@ -268,6 +283,7 @@ final class CloudImageRig: @unchecked Sendable {
     /// Stops every guest, provisiond, and the namespace; removes the files.
     func remove() {
         for guest in lock.withLock({ guests }) { guest.vm.stop() }
+        for vm in lock.withLock({ unknown }) { vm.stop() }
         server.stop()
         lab.remove()
         directory.remove()

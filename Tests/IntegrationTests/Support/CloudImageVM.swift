@@ -18,8 +18,9 @@ final class CloudImageVM: @unchecked Sendable {
     enum Boot: Sendable {
         case seeded(CloudImage.Files, append: String, smbiosSerial: String)
         case network(CloudImage.Files)
-        /// `disk`: a file the test made (blank, or holding what the test wants found there).
-        case deploy(NetworkBootVM.Firmware, disk: String, bus: DiskBus)
+        /// `disk`: a file the test made (blank, or holding what the test wants found there);
+        /// `extra`: more QEMU arguments (other disks, SMBIOS tables).
+        case deploy(NetworkBootVM.Firmware, disk: String, bus: DiskBus, extra: [String] = [])
     }
 
     enum DiskBus: String, Sendable {
@@ -64,13 +65,14 @@ final class CloudImageVM: @unchecked Sendable {
             arguments += ["-no-reboot", "-drive", "file=\(try Self.overlay(image, directory)),format=qcow2,if=none,id=d0",
                           "-device", "virtio-blk-pci,drive=d0",
                           "-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom,bootindex=1"]
-        case let .deploy(firmware, disk, bus):
+        case let .deploy(firmware, disk, bus, extra):
             // Rebooting stays in this QEMU (no -no-reboot): the deploy environment reboots into the disk.
             let rom = firmware == .bios ? "pxe-e1000.rom" : "efi-e1000.rom"
             arguments += ["-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/\(rom),bootindex=1"]
             arguments += ["-drive", "file=\(disk),format=raw,if=none,id=d0"]
             arguments += bus == .virtio ? ["-device", "virtio-blk-pci,drive=d0,bootindex=2"]
                 : ["-device", "ahci,id=sata", "-device", "ide-hd,drive=d0,bus=sata.0,bootindex=2"]
+            arguments += extra
             if firmware == .uefi {
                 try NetworkBootVM.copyOVMFVariables(to: directory + "/OVMF_VARS.fd")
                 // A machine whose boot order is the NIC's iPXE, then the disk: nothing else in
