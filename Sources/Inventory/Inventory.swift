@@ -13,6 +13,8 @@ public final class Inventory: @unchecked Sendable {
     private let readers: ReadPool
     /// Writes waiting for the next group commit (`write`).
     private let pendingWrites = Mutex<[any QueuedWrite]>([])
+    /// The boot plane's per-request lookups, kept until the next write.
+    let lookups = LookupCache()
 
     public let path: String
     private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
@@ -46,7 +48,8 @@ public final class Inventory: @unchecked Sendable {
         for handler in observers.withLock({ $0 }) { handler(change) }
     }
 
-    /// Runs `body` on the inventory's queue with its connection.
+    /// Runs `body` on the inventory's queue with its connection. For reads only: every change
+    /// goes through `write`, which tells `lookups` that its answers are out of date.
     func run<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
         let result = queue.sync {
             defer { database.finishStatements() }
@@ -96,6 +99,8 @@ public final class Inventory: @unchecked Sendable {
             for write in writes { write.commitFailed(error) }
         }
         database.finishStatements()
+        // Also after a failed commit: a rolled-back write may have been half seen.
+        lookups.writeCommitted()
     }
 }
 
