@@ -13,15 +13,19 @@ public final class Inventory: @unchecked Sendable {
     private let readers: ReadPool
     /// Writes waiting for the next group commit (`write`).
     private let pendingWrites = Mutex<[any QueuedWrite]>([])
-    /// The boot plane's per-request lookups, kept until the next write.
-    let lookups = LookupCache()
+    /// The boot plane's per-request lookups, kept until the next write (`keepsLookups`).
+    let lookups: LookupCache
 
     public let path: String
     private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, migrations: [Migration] = Schema.migrations) throws(InventoryError) {
+    /// Opens (creating if needed) and migrates the database at `path`. `keepsLookups` is for the
+    /// process that owns the database (provisiond): it answers repeated lookups from memory until
+    /// its own next write, so a write by another process is seen only after that. Others (a test
+    /// looking at a running server's database) read afresh every time.
+    public init(path: String, migrations: [Migration] = Schema.migrations, keepsLookups: Bool = false) throws(InventoryError) {
         self.path = path
+        lookups = LookupCache(enabled: keepsLookups)
         database = try Database(path: path)
         try Migrator.migrate(database, to: migrations, now: Timestamp.now)
         readers = ReadPool(path: path, capacity: Self.readConnections)

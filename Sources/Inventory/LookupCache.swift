@@ -32,8 +32,13 @@ final class LookupCache: Sendable {
     /// Writes committed so far.
     private let revision = Atomic<UInt64>(0)
     let capacity: Int
+    /// Off: every lookup reads (an inventory that does not own the database).
+    let enabled: Bool
 
-    init(capacity: Int = 8192) { self.capacity = capacity }
+    init(enabled: Bool = true, capacity: Int = 8192) {
+        self.enabled = enabled
+        self.capacity = capacity
+    }
 
     /// A write committed: no answer read before it is given again. Called before the writer's
     /// call returns, so nobody told of the write can get an answer from before it.
@@ -44,6 +49,7 @@ final class LookupCache: Sendable {
     /// expires at. Errors are not kept: the next lookup asks the database again.
     func answer<T: Sendable>(_ key: Key, now: Int = Timestamp.unixNow(),
                              lookup: () throws(InventoryError) -> (T, expires: Int)) throws(InventoryError) -> T {
+        guard enabled else { return try lookup().0 }
         let revision = revision.load(ordering: .sequentiallyConsistent)
         let kept = state.withLock { state -> (any Sendable)? in
             if state.revision != revision {

@@ -12,7 +12,7 @@ struct LookupCacheTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        inventory = try Inventory(path: directory.databasePath)
+        inventory = try Inventory(path: directory.databasePath, keepsLookups: true)
     }
 
     /// What the database says now, read past the cache on a connection of its own.
@@ -73,6 +73,18 @@ struct LookupCacheTests {
         let second: Int = try cache.answer(.cluster("c")) { () throws(InventoryError) in 2 }
         let third: Int = try cache.answer(.cluster("c")) { () throws(InventoryError) in 3 }
         #expect(second == 2 && third == 2)
+    }
+
+    @Test("an inventory that does not own the database reads afresh: another's writes are seen at once")
+    func notOwner() throws {
+        let mac = testMAC(3)
+        let observer = try Inventory(path: directory.databasePath)
+        #expect(try observer.machine(mac) == nil)
+        _ = try inventory.register(mac, spec("three"), source: "t")
+        #expect(try observer.machine(mac)?.hostname == "three")
+        _ = try inventory.update(mac, MachinePatch(hostname: "four"), source: "t")
+        #expect(try observer.machine(mac)?.hostname == "four")
+        #expect(observer.lookups.count == 0)
     }
 
     @Test("a failed lookup is not kept, and the cache is bounded")

@@ -21,7 +21,7 @@ struct RenderCacheTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        inventory = try Inventory(path: directory.file("provision.db"))
+        inventory = try Inventory(path: directory.file("provision.db"), keepsLookups: true)
         for sub in ["profiles", "cloud-init"] { try FileManager.default.createDirectory(atPath: directory.file(sub), withIntermediateDirectories: true) }
         try Self.writeProfile(directory, hostnameLine: "hostname: {{ machine.hostname }}")
         profiles = try ProfileCatalog.load(directories: [directory.file("profiles")], cloudInitDirectories: [directory.file("cloud-init")])
