@@ -6,10 +6,15 @@ import Model
 /// image's record, before a byte is written.
 public struct DeployPlan: Equatable, Sendable {
     public let image: String
-    /// Where the environment streams the zstd-compressed raw image from (it adds its token).
+    /// Where the environment streams the image's mapped blocks from, zstd-compressed (it adds
+    /// its token).
     public let imageURL: String
-    /// The raw stream's size and SHA-256 (lowercase hex): exactly what is read back and checked.
+    /// The whole raw image: its size and SHA-256 (lowercase hex), as import recorded them.
     public let rawBytes: Int
+    public let rawSHA256: String
+    /// The blocks the stream holds and where each goes on the disk.
+    public let blockMap: ImageBlockMap
+    /// SHA-256 of the mapped blocks in order: exactly what is read back from the disk and checked.
     public let sha256: String
     public let disk: HardwareFacts.Disk
     /// The machine's NoCloud URL, which the environment writes into the installed system
@@ -19,14 +24,15 @@ public struct DeployPlan: Equatable, Sendable {
     /// The environment's view, read with `sed` in busybox sh: one `key=value` a line, values
     /// without line breaks (the disk path is checked to be one word).
     public var text: String {
-        let lines = [("image", image), ("image_url", imageURL), ("raw_bytes", String(rawBytes)), ("sha256", sha256),
-                     ("disk", disk.path), ("disk_bytes", String(disk.sizeBytes)), ("seed_url", seedURL)]
+        let lines = [("image", image), ("image_url", imageURL), ("raw_bytes", String(rawBytes)), ("raw_sha256", rawSHA256),
+                     ("block_bytes", String(blockMap.blockBytes)), ("ranges", blockMap.text), ("mapped_bytes", String(blockMap.mappedBytes)),
+                     ("sha256", sha256), ("disk", disk.path), ("disk_bytes", String(disk.sizeBytes)), ("seed_url", seedURL)]
         return lines.map { "\($0.0)=\($0.1)\n" }.joined()
     }
 
     /// One line for the timeline: which image goes to which disk.
     public var summary: String {
-        "image \(image) (\(rawBytes) bytes, sha256 \(sha256)) to \(TargetDisk.describe(disk)) (\(disk.sizeBytes) bytes)"
+        "image \(image) (\(rawBytes) bytes, \(blockMap.mappedBytes) of them mapped, sha256 \(rawSHA256)) to \(TargetDisk.describe(disk)) (\(disk.sizeBytes) bytes)"
     }
 }
 
@@ -46,9 +52,12 @@ public enum DeployPlanner {
         guard let image else {
             return .refuse("image \(deploy.image) does not exist: import it with provisionctl image import \(deploy.image)")
         }
-        guard image.state == .ready, let rawBytes = image.rawBytes, let sha256 = image.rawSHA256 else {
+        guard image.state == .ready, let rawBytes = image.rawBytes, let rawSHA256 = image.rawSHA256 else {
             let why = image.state == .failed ? "its import failed: \(image.error ?? "no reason recorded")" : "it is \(image.state.rawValue)"
             return .refuse("image \(deploy.image) cannot be written: \(why)")
+        }
+        guard let blockMap = image.blockMap, let sha256 = image.mappedSHA256 else {
+            return .refuse("image \(deploy.image) has no block map (imported by an older provisiond): delete it and import it again")
         }
         guard let facts else { return .refuse("no hardware facts: the deploy environment reports them before asking for a plan") }
         let disk: HardwareFacts.Disk
@@ -57,11 +66,14 @@ public enum DeployPlanner {
         case .write(let chosen): disk = chosen
         }
         guard isWord(disk.path) else { return .refuse("disk path \(disk.path) is not a plain device path") }
-        guard rawBytes <= disk.sizeBytes else {
+        // The map covers whole blocks: a partial last block is written whole.
+        let end = max(rawBytes, blockMap.ranges.last.map { ($0.start + $0.count) * blockMap.blockBytes } ?? 0)
+        guard end <= disk.sizeBytes else {
             return .refuse("image \(deploy.image) (\(rawBytes) bytes) does not fit disk \(TargetDisk.describe(disk)) (\(disk.sizeBytes) bytes)")
         }
         let base = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
-        return .deploy(DeployPlan(image: image.name, imageURL: "\(base)/deploy/\(mac)/image", rawBytes: rawBytes, sha256: sha256, disk: disk,
+        return .deploy(DeployPlan(image: image.name, imageURL: "\(base)/deploy/\(mac)/image", rawBytes: rawBytes, rawSHA256: rawSHA256,
+                                  blockMap: blockMap, sha256: sha256, disk: disk,
                                   seedURL: "\(base)/cloud-init/\(mac)/"))
     }
 

@@ -1,8 +1,9 @@
 import Wire
 
 /// An image provisiond can write to a disk (DESIGN.md §13): an operator's cloud image (qcow2,
-/// raw, .xz or .zst) converted on import to a raw stream kept zstd-compressed, with the size and
-/// SHA-256 of the raw stream the deploy environment verifies after writing.
+/// raw, .xz or .zst) converted on import to a raw stream, of which only the blocks holding data
+/// are kept (its block map), zstd-compressed, with the SHA-256 of those blocks that the deploy
+/// environment verifies after writing them, and the size and SHA-256 of the whole raw stream.
 public struct ImageRecord: Equatable, Sendable {
     public enum State: String, CaseIterable, Sendable {
         case importing, ready, failed
@@ -19,6 +20,10 @@ public struct ImageRecord: Equatable, Sendable {
     public var rawBytes: Int?
     /// Lowercase hex SHA-256 of the raw stream.
     public var rawSHA256: String?
+    /// Which blocks of the raw stream hold data: the ones stored, written and verified.
+    public var blockMap: ImageBlockMap?
+    /// Lowercase hex SHA-256 of the mapped blocks, in order: what the environment reads back.
+    public var mappedSHA256: String?
     /// Bytes of the stored, compressed file.
     public var storedBytes: Int?
     /// Why the import failed.
@@ -27,7 +32,8 @@ public struct ImageRecord: Equatable, Sendable {
     public var updatedAt: String
 
     public init(name: String, state: State, source: String, sourceChecksum: String? = nil, sourceFormat: String? = nil,
-                rawBytes: Int? = nil, rawSHA256: String? = nil, storedBytes: Int? = nil, error: String? = nil,
+                rawBytes: Int? = nil, rawSHA256: String? = nil, blockMap: ImageBlockMap? = nil, mappedSHA256: String? = nil,
+                storedBytes: Int? = nil, error: String? = nil,
                 createdAt: String, updatedAt: String) {
         self.name = name
         self.state = state
@@ -36,6 +42,8 @@ public struct ImageRecord: Equatable, Sendable {
         self.sourceFormat = sourceFormat
         self.rawBytes = rawBytes
         self.rawSHA256 = rawSHA256
+        self.blockMap = blockMap
+        self.mappedSHA256 = mappedSHA256
         self.storedBytes = storedBytes
         self.error = error
         self.createdAt = createdAt
@@ -62,7 +70,9 @@ public struct ImageRecord: Equatable, Sendable {
         return .object([
             ("name", .string(name)), ("state", .string(state.rawValue)), ("source", .string(source)),
             ("sourceChecksum", text(sourceChecksum)), ("sourceFormat", text(sourceFormat)), ("rawBytes", number(rawBytes)),
-            ("rawSha256", text(rawSHA256)), ("storedBytes", number(storedBytes)), ("error", text(error)),
+            ("rawSha256", text(rawSHA256)), ("blockBytes", number(blockMap?.blockBytes)), ("blockRanges", text(blockMap?.text)),
+            ("mappedBytes", number(blockMap?.mappedBytes)), ("mappedSha256", text(mappedSHA256)), ("storedBytes", number(storedBytes)),
+            ("error", text(error)),
             ("createdAt", .string(createdAt)), ("updatedAt", .string(updatedAt)),
         ])
     }
@@ -72,8 +82,12 @@ public struct ImageRecord: Equatable, Sendable {
         guard let name = json["name"]?.stringValue, Self.isValidName(name), let stateText = json["state"]?.stringValue,
               let state = State(rawValue: stateText), let source = json["source"]?.stringValue,
               let createdAt = json["createdAt"]?.stringValue, let updatedAt = json["updatedAt"]?.stringValue else { return nil }
+        let rawBytes = json["rawBytes"]?.intValue
+        let blockMap = json["blockBytes"]?.intValue.flatMap { blockBytes in
+            json["blockRanges"]?.stringValue.flatMap { ImageBlockMap(blockBytes: blockBytes, text: $0, rawBytes: rawBytes ?? 0) }
+        }
         self.init(name: name, state: state, source: source, sourceChecksum: json["sourceChecksum"]?.stringValue,
-                  sourceFormat: json["sourceFormat"]?.stringValue, rawBytes: json["rawBytes"]?.intValue, rawSHA256: json["rawSha256"]?.stringValue,
-                  storedBytes: json["storedBytes"]?.intValue, error: json["error"]?.stringValue, createdAt: createdAt, updatedAt: updatedAt)
+                  sourceFormat: json["sourceFormat"]?.stringValue, rawBytes: rawBytes, rawSHA256: json["rawSha256"]?.stringValue,
+                  blockMap: blockMap, mappedSHA256: json["mappedSha256"]?.stringValue, storedBytes: json["storedBytes"]?.intValue, error: json["error"]?.stringValue, createdAt: createdAt, updatedAt: updatedAt)
     }
 }

@@ -8,6 +8,9 @@ import Testing
 @Suite struct DeployPlanTests {
     static let mac = "52:54:00:12:34:56"
     static let sha = String(repeating: "ab", count: 32)
+    static let mappedSHA = String(repeating: "cd", count: 32)
+    /// A 2 GiB image's data: its tables and boot code, and its root file system's used blocks.
+    static let map = ImageBlockMap(blockBytes: 1 << 20, ranges: [.init(start: 0, count: 66), .init(start: 70, count: 700), .init(start: 2047, count: 1)])
 
     static func facts(_ disks: [HardwareFacts.Disk]) -> HardwareFacts {
         HardwareFacts(environment: "test", system: .init(vendor: nil, product: nil, serial: nil, uuid: nil),
@@ -17,7 +20,8 @@ import Testing
 
     static func image(_ state: ImageRecord.State = .ready, rawBytes: Int = 2 << 30, error: String? = nil) -> ImageRecord {
         ImageRecord(name: "debian-12", state: state, source: "/srv/d12.qcow2", rawBytes: state == .ready ? rawBytes : nil,
-                    rawSHA256: state == .ready ? sha : nil, error: error, createdAt: "", updatedAt: "")
+                    rawSHA256: state == .ready ? sha : nil, blockMap: state == .ready ? map : nil, mappedSHA256: state == .ready ? mappedSHA : nil,
+                    error: error, createdAt: "", updatedAt: "")
     }
 
     static func decide(_ disks: [HardwareFacts.Disk]?, rule: String = "smallest", wipe: Bool = false, reimage: Bool = false,
@@ -36,18 +40,23 @@ import Testing
         }
         #expect(plan.disk == Self.blank)
         #expect(plan.imageURL == "http://10.0.0.1:8080/deploy/\(Self.mac)/image")
-        #expect(plan.rawBytes == 2 << 30 && plan.sha256 == Self.sha && plan.seedURL == "http://10.0.0.1:8080/cloud-init/\(Self.mac)/")
+        #expect(plan.rawBytes == 2 << 30 && plan.rawSHA256 == Self.sha && plan.sha256 == Self.mappedSHA && plan.blockMap == Self.map)
+        #expect(plan.seedURL == "http://10.0.0.1:8080/cloud-init/\(Self.mac)/")
         #expect(plan.text == """
             image=debian-12
             image_url=http://10.0.0.1:8080/deploy/\(Self.mac)/image
             raw_bytes=2147483648
-            sha256=\(Self.sha)
+            raw_sha256=\(Self.sha)
+            block_bytes=1048576
+            ranges=0+66,70+700,2047+1
+            mapped_bytes=804257792
+            sha256=\(Self.mappedSHA)
             disk=/dev/vda
             disk_bytes=4294967296
             seed_url=http://10.0.0.1:8080/cloud-init/\(Self.mac)/
 
             """)
-        #expect(plan.summary == "image debian-12 (2147483648 bytes, sha256 \(Self.sha)) to /dev/vda /dev/disk/by-id/virtio-DEPLOYVIRT (4294967296 bytes)")
+        #expect(plan.summary == "image debian-12 (2147483648 bytes, 804257792 of them mapped, sha256 \(Self.sha)) to /dev/vda /dev/disk/by-id/virtio-DEPLOYVIRT (4294967296 bytes)")
     }
 
     /// Which disk, or the refusal's beginning.
@@ -75,6 +84,10 @@ import Testing
         #expect(try Self.decide([Self.blank], image: Self.image(.importing)) == .refuse("image debian-12 cannot be written: it is importing"))
         #expect(try Self.decide([Self.blank], image: Self.image(.failed, error: "checksum: the source's sha256 is 00, not 11"))
                 == .refuse("image debian-12 cannot be written: its import failed: checksum: the source's sha256 is 00, not 11"))
+        var unmapped = Self.image()
+        unmapped.blockMap = nil
+        #expect(try Self.decide([Self.blank], image: unmapped)
+                == .refuse("image debian-12 has no block map (imported by an older provisiond): delete it and import it again"))
         #expect(try Self.decide(nil) == .refuse("no hardware facts: the deploy environment reports them before asking for a plan"))
         #expect(try Self.decide([Self.blank], image: Self.image(rawBytes: 5 << 30))
                 == .refuse("image debian-12 (5368709120 bytes) does not fit disk /dev/vda /dev/disk/by-id/virtio-DEPLOYVIRT (4294967296 bytes)"))

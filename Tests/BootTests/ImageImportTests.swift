@@ -38,8 +38,11 @@ import Wire
 
     @Test func recordsRoundTripThroughTheirJSON() throws {
         let record = ImageRecord(name: "d12", state: .ready, source: "/srv/d.qcow2", sourceChecksum: "sha256:" + Self.hex, sourceFormat: "qcow2",
-                                 rawBytes: 2 << 30, rawSHA256: Self.hex, storedBytes: 123_456, createdAt: "t0", updatedAt: "t1")
+                                 rawBytes: 2 << 30, rawSHA256: Self.hex,
+                                 blockMap: ImageBlockMap(blockBytes: 1 << 20, ranges: [.init(start: 0, count: 3), .init(start: 9, count: 1)]),
+                                 mappedSHA256: Self.hex, storedBytes: 123_456, createdAt: "t0", updatedAt: "t1")
         #expect(ImageRecord(json: try JSONParser.parse(record.json.encoded())) == record)
+        #expect(record.json["blockRanges"] == .string("0+3,9+1") && record.json["mappedBytes"] == .int(4 << 20))
         let failed = ImageRecord(name: "x", state: .failed, source: "http://h/x", error: "convert: qemu-img exit 1", createdAt: "t0", updatedAt: "t1")
         #expect(ImageRecord(json: failed.json) == failed)
         #expect(ImageRecord(json: .object([("name", .string("../x")), ("state", .string("ready"))])) == nil)

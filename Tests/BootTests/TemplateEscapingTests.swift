@@ -136,7 +136,9 @@ import Testing
             case "\u{2029}": quoted += "\\P"
             default:
                 switch scalar.value {
-                case 0x20...0x7E, 0xA0...0xD7FF, 0x10000...0x10FFFF, 0xE000...0xFFFD where scalar.value != 0xFEFF:
+                // YAML 1.2 §5.1 printable, but the byte order mark (in 0xE000...0xFFFD) is escaped.
+                case 0xFEFF: quoted += "\\uFEFF"
+                case 0x20...0x7E, 0xA0...0xD7FF, 0x10000...0x10FFFF, 0xE000...0xFFFD:
                     quoted.unicodeScalars.append(scalar)
                 case ..<0x100: quoted += "\\x" + hex(scalar.value, 2)
                 case ..<0x10000: quoted += "\\u" + hex(scalar.value, 4)

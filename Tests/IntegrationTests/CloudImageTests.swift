@@ -45,7 +45,7 @@ import Wire
     /// A packages step that fails: cloud-init says `error`, and its report moves the machine to
     /// `failed` with the failing module and package in the event, decoded.
     private func checkFailed(_ guest: CloudImageRig.Guest, _ rig: CloudImageRig, _ image: CloudImage) throws {
-        let what = "\(image.rawValue) \(guest.path.rawValue) with an offline packages step"
+        let what = "\(image.rawValue) \(guest.path) with an offline packages step"
         guard let verdict = guest.vm.waitForVerdict(seconds: Self.verdictSeconds - Date().timeIntervalSince(guest.vm.started)) else {
             Issue.record("\(what): no cloud-init verdict within \(Int(Self.verdictSeconds)) s of power-on.\n\(rig.diagnostics(guest))")
             return
@@ -62,7 +62,7 @@ import Wire
     }
 
     private func check(_ guest: CloudImageRig.Guest, _ rig: CloudImageRig, _ image: CloudImage) throws {
-        let what = "\(image.rawValue) \(guest.path.rawValue)"
+        let what = "\(image.rawValue) \(guest.path)"
         guard let verdict = guest.vm.waitForVerdict(seconds: Self.verdictSeconds - Date().timeIntervalSince(guest.vm.started)) else {
             Issue.record("\(what): no cloud-init verdict within \(Int(Self.verdictSeconds)) s of power-on.\n\(rig.diagnostics(guest))")
             return

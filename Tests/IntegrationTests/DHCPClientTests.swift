@@ -233,7 +233,7 @@ import Wire
         chmod(hook, 0o755)
         let client = try lab.inClient("busybox", ["udhcpc", "-i", lab.clientInterface, "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", hook])
         let stillFlooding = flood.isRunning
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        #expect(FileManager.default.createFile(atPath: stop, contents: nil))
         flood.waitUntilExit()
         floodOutput.waitForEOF()
         let sent = Int(floodOutput.text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0

@@ -42,12 +42,15 @@ import Wire
         let (planStatus, plan) = try lab.request("POST", "/deploy/\(mac)/plan?token=\(token)")
         #expect(planStatus == 200, "\(plan)")
         #expect(self.plan(plan, "disk") == "/dev/vda" && self.plan(plan, "disk_bytes") == String(64 << 20))
-        #expect(self.plan(plan, "raw_bytes") == String(3 << 20) && self.plan(plan, "sha256") == record["rawSha256"]?.stringValue)
+        #expect(self.plan(plan, "raw_bytes") == String(3 << 20) && self.plan(plan, "raw_sha256") == record["rawSha256"]?.stringValue)
+        #expect(self.plan(plan, "block_bytes") == String(1 << 20) && self.plan(plan, "ranges") == record["blockRanges"]?.stringValue
+                && self.plan(plan, "mapped_bytes") == record["mappedBytes"]?.intValue.map(String.init)
+                && self.plan(plan, "sha256") == record["mappedSha256"]?.stringValue, "\(plan)")
         #expect(self.plan(plan, "image_url") == "\(lab.server.httpURL)/deploy/\(mac)/image")
         #expect(self.plan(plan, "seed_url") == "\(lab.server.httpURL)/cloud-init/\(mac)/", "\(plan)")
 
         // The image: the stored stream, whole, by range, and its HEAD; only with the token.
-        let stored = dir.path + "/data/images/\(DeployLab.image)/image.raw.zst"
+        let stored = dir.path + "/data/images/\(DeployLab.image)/image.map.zst"
         let fetched = dir.path + "/fetched.zst"
         let whole = try runTool("curl", ["-sS", "--fail", "-o", fetched, "\(lab.server.httpURL)/deploy/\(mac)/image?token=\(token)"])
         #expect(whole.status == 0, "\(whole.stderr)")
@@ -75,11 +78,11 @@ import Wire
         let (wrongStatus, wrong) = try lab.request("POST", "/deploy/\(mac)/deployed?token=\(token)&sha256=\(String(repeating: "1", count: 64))&disk=/dev/vda")
         #expect(wrongStatus == 400 && wrong.contains("wrote sha256 1111"), "\(wrong)")
         #expect(try lab.state(mac) == "booting")
-        let sha = try #require(record["rawSha256"]?.stringValue)
+        let sha = try #require(record["mappedSha256"]?.stringValue)
         let (deployedStatus, deployed) = try lab.request("POST", "/deploy/\(mac)/deployed?token=\(token)&sha256=\(sha)&disk=/dev/vda")
         #expect(deployedStatus == 200 && deployed.contains("\"installing\""), "\(deployed)")
         let event = try #require(try lab.events(mac).last)
-        #expect(event["event"] == .string("deployed") && event["detail"]?.stringValue?.contains("written to /dev/vda and verified (sha256 \(sha))") == true)
+        #expect(event["event"] == .string("deployed") && event["detail"]?.stringValue?.contains("written to /dev/vda and verified (sha256 of its mapped blocks \(sha))") == true)
         #expect(try lab.boot(mac).contains("exit"))
         #expect(try lab.request("POST", "/deploy/\(mac)/deployed?token=\(token)&sha256=\(sha)").0 == 403)
         let fresh = try lab.token(mac)

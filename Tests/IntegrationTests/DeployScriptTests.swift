@@ -88,12 +88,18 @@ import Wire
         let mac = "52:54:00:00:72:01"
         let run = try deploy(lab, dir, mac: mac, device: loop.device)
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
-        #expect(run.stdout.contains("DEPLOY: verified sha256 \(record["rawSha256"]?.stringValue ?? "-")"), "\(run.stdout)")
+        #expect(run.stdout.contains("DEPLOY: verified sha256 \(record["mappedSha256"]?.stringValue ?? "-")"), "\(run.stdout)")
         #expect(run.stdout.contains("DEPLOY: seeded \(loop.device)p1: nocloud-seed: "), "\(run.stdout)")
         #expect(try lab.state(mac) == "installing")
         let progress = try lab.events(mac).filter { $0["event"] == .string("deploy-progress") }.compactMap { $0["detail"]?.stringValue }
         #expect(progress == stride(from: 10, through: 100, by: 10).map { "\($0) % of image debian-12 written to \(loop.device)" })
         #expect(try lab.eventNames(mac).last == "deployed")
+        // Only the mapped blocks were written, and the disk's last MiB (past the image) cleared:
+        // the rest of the sparse file behind the loop device is still holes, but for the few
+        // blocks of free space the seed file took (64 KiB allowed).
+        let allocated = try #require(Int(try runTool("stat", ["-c", "%b", loop.file]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))) * 512
+        let mapped = try #require(record["mappedBytes"]?.intValue)
+        #expect(mapped < 24 << 20 && allocated <= mapped + (1 << 20) + (64 << 10), "\(allocated) bytes allocated, \(mapped) mapped")
 
         // The image's partition table, and its root file system with the seed file in it.
         let tableID = { (path: String) throws -> String in try runTool("blkid", ["-p", "-o", "value", "-s", "PTUUID", path]).stdout }
@@ -111,9 +117,9 @@ import Wire
         let lab = try DeployLab(dir)
         let image = try partitionedImage(dir)
         let record = try lab.importImage(image.qcow2)
-        let sha = try #require(record["rawSha256"]?.stringValue)
+        let sha = try #require(record["mappedSha256"]?.stringValue)
         let recordFile = dir.file("data/images/debian-12/image.json")
-        let stored = dir.file("data/images/debian-12/image.raw.zst")
+        let stored = dir.file("data/images/debian-12/image.map.zst")
 
         // A wrong recorded checksum: what was written does not verify.
         let original = try String(contentsOfFile: recordFile, encoding: .utf8)

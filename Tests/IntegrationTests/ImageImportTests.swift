@@ -6,7 +6,7 @@ import Wire
 /// `provisionctl image import` against the real binary (DESIGN.md §13), with real qemu-img, xz,
 /// zstd and curl: a qcow2 from a server-side file with its checksum, an .xz over HTTP (Python's
 /// http.server on loopback), a wrong checksum, and the refusals; what is stored must decompress
-/// to exactly the raw disk the test made.
+/// to exactly the blocks of the raw disk the test made that hold data, which its map names.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ImageImportTests {
     private func server(_ dir: TemporaryDirectory) throws -> ServerProcess {
         try ServerProcess(dataDir: dir.path + "/data")
@@ -47,10 +47,15 @@ import Wire
         let record = try JSONParser.parse(imported.stdout)
         #expect(record["state"] == .string("ready") && record["sourceFormat"] == .string("qcow2"), "\(record.encoded())")
         #expect(record["rawBytes"] == .int(24 << 20) && record["rawSha256"] == .string(rawSHA))
-        let stored = dir.path + "/data/images/d12/image.raw.zst"
+        // Data in blocks 0, 12 and 23 of 1 MiB: those are stored, in order, and nothing else.
+        #expect(record["blockBytes"] == .int(1 << 20) && record["blockRanges"] == .string("0+1,12+1,23+1") && record["mappedBytes"] == .int(3 << 20))
+        let stored = dir.path + "/data/images/d12/image.map.zst"
         let restored = dir.path + "/restored.raw"
         #expect(try runTool("zstd", ["-q", "-d", stored, "-o", restored]).status == 0)
-        #expect(try sha256(restored) == rawSHA)
+        let rawBytes = try Data(contentsOf: URL(fileURLWithPath: raw))
+        let blocks = [0, 12, 23].map { rawBytes[($0 << 20)..<(($0 + 1) << 20)] }.reduce(Data(), +)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: restored)) == blocks)
+        #expect(try sha256(restored) == record["mappedSha256"]?.stringValue)
         #expect(record["storedBytes"]?.intValue ?? 0 < 1 << 20, "holes and repeats compress: \(record.encoded())")
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/data/images/d12/work"))
 

@@ -44,11 +44,12 @@ import Wire
         #expect(fetched.status == 0, "\(fetched.stderr)")
     }
 
-    /// The shipped profiles, air-gapped (k3s from provisiond's assets) with short waits.
+    /// The shipped profiles, air-gapped (k3s from provisiond's assets) with short waits; the
+    /// image-deploy ones (`k3s-ROLE-image`) ship air-gapped.
     static func airGappedProfiles(_ dir: TemporaryDirectory) throws -> String {
         let profiles = dir.path + "/profiles"
         try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
-        for name in ["k3s-server", "k3s-agent"] {
+        for name in ["k3s-server", "k3s-agent", "k3s-server-image", "k3s-agent-image"] {
             let shipped = try String(contentsOfFile: Self.repository.path + "/profiles/\(name).json", encoding: .utf8)
             let airGapped = shipped.replacingOccurrences(of: #""k3s_install": "internet""#, with: #""k3s_install": "assets""#)
                 .replacingOccurrences(of: #""k3s_join_timeout": "3600""#, with: #""k3s_join_timeout": "120""#)
@@ -95,7 +96,11 @@ import Wire
         if !curlInstalled { #expect(failed.detail.hasSuffix("(did the packages step fail?): the k3s join downloads with it"), "\(failed.detail)") }
     }
 
-    @Test func theAgentWaitsForTheFirstServerThenBothJoinAndPhoneHome() throws {
+    /// `imageDeploy`: with the `k3s-ROLE-image` profiles, each member is first a bare machine
+    /// whose deploy environment writes the imported image (the conversation spoken with curl,
+    /// DeployLab), so the join runs on the written system; otherwise the cloud-image profiles.
+    @Test(arguments: [false, true])
+    func theAgentWaitsForTheFirstServerThenBothJoinAndPhoneHome(imageDeploy: Bool) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let profiles = try Self.airGappedProfiles(dir)
@@ -104,18 +109,24 @@ import Wire
         try Self.installDouble.write(toFile: assets + "/install.sh", atomically: true, encoding: .utf8)
         try "#!/bin/sh\n[ \"$1 $2 $3\" = \"kubectl get node\" ]\n".write(toFile: assets + "/k3s", atomically: true, encoding: .utf8)
 
-        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: [
-            "--profiles-dir", profiles, "--cloud-init-dir", Self.repository.path + "/cloud-init",
-        ])
+        let lab = try DeployLab(dir, profiles: profiles)
+        let server = lab.server
+        if imageDeploy {
+            let image = dir.path + "/image.raw"
+            #expect(try runTool("python3", ["-c", "import os,sys; open(sys.argv[1], 'wb').write(os.urandom(2 << 20))", image]).status == 0)
+            _ = try lab.importImage(image)
+        }
         #expect(try server.ctl(["cluster", "create", "lab", "--kind", "k3s", "--version", "v1.31.4+k3s1"]).status == 0)
         let members = [("52:54:00:00:50:01", "s1", "server", "10.99.0.11"), ("52:54:00:00:50:02", "a1", "agent", "10.99.0.21")]
         for (mac, hostname, role, ip) in members {
-            let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", "k3s-\(role)", "--cluster", "lab",
-                                             "--role", role, "--ip", ip])
+            let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", "k3s-\(role)" + (imageDeploy ? "-image" : ""),
+                                             "--cluster", "lab", "--role", role, "--ip", ip])
             #expect(registered.status == 0, "\(registered.stderr)")
+            if imageDeploy { try lab.deploy(mac) }
         }
 
-        // Each member's user-data, as its cloud-init fetches it (this moves it to installing).
+        // Each member's user-data, as its cloud-init fetches it (this moves a cloud image's member
+        // to installing; a deployed one is installing since its deploy).
         var work: [String: String] = [:]
         for (mac, hostname, _, _) in members {
             let path = dir.path + "/" + hostname

@@ -89,7 +89,7 @@ struct KubesprayDeployerTests {
         deployer.drain()
         #expect(deployer.pending.value == 1, "the run")
         #expect(try inventory.machine(a)?.state == .installed)
-        FileManager.default.createFile(atPath: gate, contents: nil)
+        #expect(FileManager.default.createFile(atPath: gate, contents: nil))
         try poll("the run and the pass after it") { deployer.pending.value == 0 }
         #expect(try inventory.machine(a)?.state == .ready)
         #expect(try events(a, "kubespray-run").count == 1)

@@ -42,7 +42,7 @@ extension DeployEndpoint {
         }
     }
 
-    /// The stored zstd stream, streamed from the file (Range, HEAD and validators as assets).
+    /// The stored zstd stream of mapped blocks, streamed from the file (Range, HEAD and validators as assets).
     private func image(_ machine: Machine, _ deploy: ImageDeploy, _ request: HTTPRequest) -> HTTPResponse {
         guard images.record(deploy.image)?.state == .ready else { return .error(409, "image \(deploy.image) is not ready") }
         return AssetResponder(directory: ServedDirectory(root: images.directory)).respond(to: request, path: "\(deploy.image)/\(ImageStore.imageFile)")
@@ -68,14 +68,14 @@ extension DeployEndpoint {
     /// not); then the machine is `installing` and its next network boot gets `exit`.
     private func deployed(_ machine: Machine, _ deploy: ImageDeploy, _ request: HTTPRequest) throws(InventoryError) -> HTTPResponse {
         let written = request.queryValue("sha256") ?? ""
-        guard let expected = images.record(deploy.image)?.rawSHA256 else {
+        guard let expected = images.record(deploy.image)?.mappedSHA256 else {
             return try refuse("deployed", machine, 409, "image \(deploy.image) is gone: cannot confirm what was written")
         }
         guard written == expected else {
             return try refuse("deployed", machine, 400, "wrote sha256 \(EventText.line(written, limit: 80)), expected \(expected)")
         }
         let disk = EventText.line(request.queryValue("disk") ?? "the disk", limit: 200)
-        let detail = "image \(deploy.image) written to \(disk) and verified (sha256 \(expected)); its cloud-init pointed at provisiond"
+        let detail = "image \(deploy.image) written to \(disk) and verified (sha256 of its mapped blocks \(expected)); its cloud-init pointed at provisiond"
         let updated: Machine
         do { updated = try inventory.apply(.deployed, to: machine.mac, source: "http", detail: detail) } catch .invalidTransition(let refusal) {
             return try refuse("deployed", machine, 409, refusal.description)

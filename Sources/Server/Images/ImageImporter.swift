@@ -4,9 +4,9 @@ import Inventory
 /// One import, step by step, each a program with a time limit (ProcessRunner): fetch (curl) or
 /// take the server-side file, check the operator's checksum, decompress .xz/.zst, ask
 /// `qemu-img info` the format, `qemu-img convert` to raw, measure and hash the raw stream
-/// (sha256sum), compress it with zstd (`image.raw.zst`; zstd writes holes back when it
-/// decompresses into a file, and the environment streams it to a disk). Any failure names the
-/// step and what the program said; the work folder goes either way.
+/// (sha256sum), keep only its blocks holding data (ImageBlockMapper: the block map), hash those
+/// and compress them with zstd (`image.map.zst`, what the environment streams to a disk). Any
+/// failure names the step and what the program said; the work folder goes either way.
 struct ImageImporter {
     let store: ImageStore
     static let stepTimeout = 3600.0
@@ -54,7 +54,13 @@ struct ImageImporter {
             let attributes = try FileManager.default.attributesOfItem(atPath: raw)
             record.rawBytes = (attributes[.size] as? NSNumber)?.intValue
             record.rawSHA256 = try sha256(raw)
-            try step("compress", ["zstd", "-q", "-T0", "-3", raw, "-o", work + "/" + ImageStore.imageFile])
+            let mapped = work + "/mapped.raw"
+            do { record.blockMap = try ImageBlockMapper.map(raw: raw, rawBytes: record.rawBytes ?? 0, into: mapped) } catch {
+                throw StepFailure(message: "map: \(error.message)")
+            }
+            try? FileManager.default.removeItem(atPath: raw)
+            record.mappedSHA256 = try sha256(mapped)
+            try step("compress", ["zstd", "-q", "-T0", "-3", mapped, "-o", work + "/" + ImageStore.imageFile])
             let final = store.path(request.name, ImageStore.imageFile)
             try? FileManager.default.removeItem(atPath: final)
             try FileManager.default.moveItem(atPath: work + "/" + ImageStore.imageFile, toPath: final)

@@ -5,7 +5,7 @@ import Synchronization
 import Wire
 
 /// Imported images under `DATA/images/NAME/`: `image.json` (the ImageRecord, replaced
-/// atomically) and, once ready, `image.raw.zst`. Imports run one at a time on a queue of their
+/// atomically) and, once ready, `image.map.zst` (the mapped blocks, ImageImporter). Imports run one at a time on a queue of their
 /// own, never on a request's thread (ImageImporter); `pending` counts them for `/healthz`.
 final class ImageStore: Sendable {
     let directory: String
@@ -16,7 +16,7 @@ final class ImageStore: Sendable {
     private let importing = Mutex<Set<String>>([])
 
     static let recordFile = "image.json"
-    static let imageFile = "image.raw.zst"
+    static let imageFile = "image.map.zst"
 
     /// Records left `importing` by a stop are marked failed: their work was lost.
     init(directory: String, log: Logger) throws(StartupError) {

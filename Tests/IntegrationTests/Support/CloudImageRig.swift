@@ -7,11 +7,27 @@ import Wire
 /// One real-OS test's world: a `CloudImageLab` namespace with the release `provisiond` in full
 /// DHCP mode on its bridge, a profile for one `CloudImage` (the image's kernel and initrd as
 /// assets, the shipped `cloud-config.yaml` template with a test user and an SSH key made for
-/// this test, a network-config), and the guests booted against it.
+/// this test, a network-config), and the guests booted against it. With `imageDeploy`, also the
+/// deploy environment as assets and image-kind profiles made from the shipped
+/// `debian-12-image` (see `importImage`, `.deploy`).
 final class CloudImageRig: @unchecked Sendable {
-    enum Path: String, Sendable {
-        case proxmoxClone = "proxmox-clone"
+    enum Path: Sendable, Equatable, CustomStringConvertible {
+        case proxmoxClone
         case pxe
+        /// Bare metal: the deploy environment writes the profile's image to `disk` (a file the
+        /// test made, whose name without extension names the guest) and the machine reboots into it.
+        case deploy(NetworkBootVM.Firmware, disk: String, bus: CloudImageVM.DiskBus, imageName: String)
+
+        /// The part of the guest's hostname that says how it booted.
+        var name: String {
+            switch self {
+            case .proxmoxClone: "pve"
+            case .pxe: "pxe"
+            case let .deploy(_, disk, _, _): URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent
+            }
+        }
+
+        var description: String { self == .proxmoxClone ? "proxmox-clone" : name }
     }
 
     struct Guest: Sendable {
@@ -41,7 +57,9 @@ final class CloudImageRig: @unchecked Sendable {
     var profileName: String { "rig-\(image.rawValue)" }
     var serverURL: String { "http://\(CloudImageLab.serverAddress):\(Self.httpPort)" }
 
-    init(image: CloudImage, files: CloudImage.Files) throws {
+    /// `imageDeploy`: the names of the images the deploy profiles write (one profile each, named
+    /// `rig-deploy-IMAGE`); the deploy environment is built (or taken from its cache) first.
+    init(image: CloudImage, files: CloudImage.Files, imageDeploy: [String] = []) throws {
         self.image = image
         self.files = files
         directory = try TemporaryDirectory()
@@ -50,6 +68,10 @@ final class CloudImageRig: @unchecked Sendable {
         guard made.status == 0 else { throw TestFailure("ssh-keygen failed: \(made.stderr)") }
         let publicKey = try String(contentsOfFile: key + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         try Self.writeProfile(image: image, files: files, publicKey: publicKey, into: directory)
+        if !imageDeploy.isEmpty {
+            try NetworkBootImages.buildDeployEnvironment(into: directory.file("assets/deploy-env"))
+            for name in imageDeploy { try Self.writeDeployProfile(imageName: name, publicKey: publicKey, into: directory) }
+        }
         lab = try CloudImageLab()
         let config = try directory.write("provisiond.json", """
             {"dhcp": {"mode": "full", "subnets": [
@@ -99,6 +121,36 @@ final class CloudImageRig: @unchecked Sendable {
         }
     }
 
+    /// The shipped `debian-12-image` profile (deploy environment, command line, disk rule) with
+    /// this rig's image name, user and key, and the variables of the other rig profiles.
+    private static func writeDeployProfile(imageName: String, publicKey: String, into dir: TemporaryDirectory) throws {
+        let shippedPath = repository.path + "/profiles/debian-12-image.json"
+        guard let data = FileManager.default.contents(atPath: shippedPath), let shipped = try? JSONParser.parse([UInt8](data)),
+              case let .object(members) = shipped else { throw TestFailure("cannot read \(shippedPath)") }
+        let profile = JSONValue.object(members.map { name, value -> (String, JSONValue) in
+            switch name {
+            case "image": (name, .object((value.objectValue ?? []).map { $0.0 == "name" ? ($0.0, .string(imageName)) : $0 }))
+            case "variables": (name, .object((value.objectValue ?? []).map { member -> (String, JSONValue) in
+                switch member.0 {
+                case "admin_user": (member.0, .string(user))
+                case "ssh_keys": (member.0, .array([.string(publicKey)]))
+                default: member
+                }
+            }))
+            default: (name, value)
+            }
+        })
+        try dir.write("profiles/rig-deploy-\(imageName).json", profile.encoded(pretty: true))
+    }
+
+    /// `provisionctl image import NAME --file FILE`, which waits until the import has ended.
+    func importImage(_ name: String, file: String) throws {
+        let imported = try server.ctl(["image", "import", name, "--file", file])
+        guard imported.status == 0 else {
+            throw TestFailure("provisionctl image import \(name) failed (\(imported.status)): \(imported.stderr) \(imported.stdout)")
+        }
+    }
+
     /// The disk has no boot loader: `root=` names it. `net.ifnames=0` makes the NIC `eth0` on
     /// both paths, the name the network-config uses.
     static let baseCommandLine = "root=/dev/vda rw console=ttyS0 net.ifnames=0"
@@ -127,19 +179,22 @@ final class CloudImageRig: @unchecked Sendable {
     /// whose packages step cannot succeed here.
     func boot(_ path: Path, mac: String, offlinePackages: Bool = false) throws -> Guest {
         let number = lock.withLock { guests.count + 1 }
-        let hostname = "rig-\(image.rawValue)-\(path == .pxe ? "pxe" : "pve")" + (offlinePackages ? "-apt" : "")
-        let profileName = self.profileName + (offlinePackages ? "-offline-packages" : "")
+        let hostname = "rig-\(image.rawValue)-\(path.name)" + (offlinePackages ? "-apt" : "")
         let address = "10.81.0.\(20 + number)"
         let extra = "10.81.0.\(200 + number)"
+        let boot: CloudImageVM.Boot
+        var profileName = self.profileName + (offlinePackages ? "-offline-packages" : "")
+        switch path {
+        case .proxmoxClone: boot = .seeded(files, append: Self.baseCommandLine, smbiosSerial: try Self.smbiosSerial(server: serverURL, mac: mac))
+        case .pxe: boot = .network(files)
+        case let .deploy(firmware, disk, bus, imageName):
+            boot = .deploy(firmware, disk: disk, bus: bus)
+            profileName = "rig-deploy-\(imageName)"
+        }
         let registered = try server.ctl(["register", mac, "--hostname", hostname, "--profile", profileName, "--ip", address,
                                          "--label", "extra_address=\(extra)"])
         guard registered.status == 0 else { throw TestFailure("provisionctl register \(mac) failed: \(registered.stderr)") }
-        let boot: CloudImageVM.Boot
-        switch path {
-        case .proxmoxClone: boot = .seeded(append: Self.baseCommandLine, smbiosSerial: try Self.smbiosSerial(server: serverURL, mac: mac))
-        case .pxe: boot = .network
-        }
-        let vm = try CloudImageVM(name: hostname, image: files, boot: boot, mac: mac, lab: lab, directory: directory.file(hostname))
+        let vm = try CloudImageVM(name: hostname, boot: boot, mac: mac, lab: lab, directory: directory.file(hostname))
         let guest = Guest(path: path, mac: mac, hostname: hostname, address: address, extraAddress: extra, vm: vm)
         lock.withLock { guests.append(guest) }
         return guest

@@ -2,20 +2,29 @@ import Foundation
 import Glibc
 import TestSupport
 
-/// A QEMU guest (TCG) running one of the `CloudImage` disks, on a tap of a `CloudImageLab`.
-/// Its disk is a qcow2 overlay over the cached raw image, so the cache stays pristine. Two ways
-/// to power on, as in the field:
+/// A QEMU guest (TCG) on a tap of a `CloudImageLab`. Three ways to power on, as in the field:
 /// - `.seeded`: a Proxmox clone of a cloud image: the image's own kernel and initrd with a
 ///   command line, and the NoCloud seed in the SMBIOS system serial (virtio NIC, as PVE makes);
 /// - `.network`: firmware network boot: SeaBIOS and Debian's iPXE ROM for an e1000 NIC ask
 ///   provisiond's DHCP, then `/boot.ipxe`, which loads the kernel, initrd and command line of
-///   the machine's profile; the disk carries no boot loader.
-/// The console is the first serial port (console.log); the image's test-only unit prints
+///   the machine's profile; the disk carries no boot loader;
+/// - `.deploy`: bare metal with a blank disk: firmware network boot (SeaBIOS or OVMF, Debian's
+///   iPXE ROM) into the deploy environment, which writes an image to the disk and reboots; the
+///   same QEMU then boots the disk (after iPXE's `exit 1`) with the boot loader on it.
+/// The first two run a `CloudImage` disk through a qcow2 overlay over the cached raw image, so
+/// the cache stays pristine. The console is the first serial port (console.log); the image's test-only unit prints
 /// cloud-init's verdict on the second (verdict.log, see `CloudInitVerdict`).
 final class CloudImageVM: @unchecked Sendable {
     enum Boot: Sendable {
-        case seeded(append: String, smbiosSerial: String)
-        case network
+        case seeded(CloudImage.Files, append: String, smbiosSerial: String)
+        case network(CloudImage.Files)
+        /// `disk`: a file the test made (blank, or holding what the test wants found there).
+        case deploy(NetworkBootVM.Firmware, disk: String, bus: DiskBus)
+    }
+
+    enum DiskBus: String, Sendable {
+        case virtio
+        case sata
     }
 
     let name: String
@@ -31,32 +40,43 @@ final class CloudImageVM: @unchecked Sendable {
     var verdictPath: String { directory + "/verdict.log" }
     var qemuLogPath: String { directory + "/qemu.log" }  // the three files the initialiser opens
 
-    /// Makes the overlay and powers the guest on.
-    init(name: String, image: CloudImage.Files, boot: Boot, mac: String, lab: CloudImageLab, directory: String) throws {
+    /// Makes the overlay (or takes the deploy's disk) and powers the guest on.
+    init(name: String, boot: Boot, mac: String, lab: CloudImageLab, directory: String) throws {
         self.name = name
         self.mac = mac
         self.directory = directory
         namespace = lab.namespace
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let overlay = directory + "/disk.qcow2"
-        let made = try runTool("qemu-img", ["create", "-q", "-f", "qcow2", "-b", image.disk, "-F", "raw", overlay])
-        guard made.status == 0 else { throw TestFailure("\(name): qemu-img create failed: \(made.stderr)") }
         let tap = try lab.addTap()
         // -nodefaults: no floppy (cloud-init probes every block device; an empty floppy drive
         // costs seconds of I/O errors under TCG), no CD-ROM, no VGA.
-        var arguments = ["-name", name, "-nodefaults", "-accel", "tcg", "-m", "1024", "-smp", "1", "-display", "none", "-no-reboot",
+        var arguments = ["-name", name, "-nodefaults", "-accel", "tcg", "-m", "1024", "-smp", "1", "-display", "none",
                          "-netdev", "tap,id=n0,ifname=\(tap),script=no,downscript=no",
                          "-serial", "file:\(directory)/console.log", "-serial", "file:\(directory)/verdict.log"]
         switch boot {
-        case let .seeded(append, serial):
+        case let .seeded(image, append, serial):
             // QEMU's -smbios value is comma-separated: a comma inside the serial is written twice.
-            arguments += ["-drive", "file=\(overlay),format=qcow2,if=virtio",
+            arguments += ["-no-reboot", "-drive", "file=\(try Self.overlay(image, directory)),format=qcow2,if=virtio",
                           "-device", "virtio-net-pci,netdev=n0,mac=\(mac)",
                           "-kernel", image.kernel, "-initrd", image.initrd, "-append", append,
                           "-smbios", "type=1,serial=" + serial.replacingOccurrences(of: ",", with: ",,")]
-        case .network:
-            arguments += ["-drive", "file=\(overlay),format=qcow2,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0",
+        case let .network(image):
+            arguments += ["-no-reboot", "-drive", "file=\(try Self.overlay(image, directory)),format=qcow2,if=none,id=d0",
+                          "-device", "virtio-blk-pci,drive=d0",
                           "-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom,bootindex=1"]
+        case let .deploy(firmware, disk, bus):
+            // Rebooting stays in this QEMU (no -no-reboot): the deploy environment reboots into the disk.
+            let rom = firmware == .bios ? "pxe-e1000.rom" : "efi-e1000.rom"
+            arguments += ["-device", "e1000,netdev=n0,mac=\(mac),romfile=/usr/lib/ipxe/qemu/\(rom),bootindex=1"]
+            arguments += ["-drive", "file=\(disk),format=raw,if=none,id=d0"]
+            arguments += bus == .virtio ? ["-device", "virtio-blk-pci,drive=d0,bootindex=2"]
+                : ["-device", "ahci,id=sata", "-device", "ide-hd,drive=d0,bus=sata.0,bootindex=2"]
+            if firmware == .uefi {
+                try NetworkBootVM.copyOVMFVariables(to: directory + "/OVMF_VARS.fd")
+                // A machine whose boot order is the NIC's iPXE, then the disk: nothing else in
+                // between to try after `exit 1` (OVMF's own HTTP boot would fetch iPXE again).
+                arguments += NetworkBootVM.ovmfArguments(variables: directory + "/OVMF_VARS.fd", iPXEOnly: true)
+            }
         }
         self.arguments = arguments
         let process = Process()
@@ -74,6 +94,14 @@ final class CloudImageVM: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// A qcow2 overlay over the cached image, in the guest's directory.
+    private static func overlay(_ image: CloudImage.Files, _ directory: String) throws -> String {
+        let overlay = directory + "/disk.qcow2"
+        let made = try runTool("qemu-img", ["create", "-q", "-f", "qcow2", "-b", image.disk, "-F", "raw", overlay])
+        guard made.status == 0 else { throw TestFailure("qemu-img create \(overlay) failed: \(made.stderr)") }
+        return overlay
+    }
 
     var commandLine: String { "qemu-system-x86_64 " + arguments.joined(separator: " ") }
 

@@ -28,11 +28,26 @@ enum CloudImage: String, CaseIterable, Sendable, CustomTestStringConvertible {
         var versions: String { (try? String(contentsOfFile: directory + "/versions", encoding: .utf8)) ?? "" }
     }
 
+    /// The partitioned, bootable form of the image that an image deploy writes to a disk
+    /// (`scripts/build-disk-image`): GPT with a BIOS boot partition, an ESP and the root.
+    struct Disk: Sendable {
+        let directory: String
+        /// 2 GiB, sparse.
+        var raw: String { directory + "/disk-gpt.raw" }
+        /// What `provisionctl image import` is given, as Debian ships its cloud images.
+        var qcow2: String { directory + "/disk-gpt.qcow2" }
+    }
+
     private static let builds = Builds()
 
     /// The image's files, building it first when the cache has none (minutes: mmdebstrap).
     func files() throws -> Files {
-        try Self.builds.files(self)
+        Files(directory: try Self.builds.directory(script: "build-cloud-image", image: self, made: "disk.raw"))
+    }
+
+    /// The disk image, building it (and the image it is made from) first when the cache has none.
+    func disk() throws -> Disk {
+        Disk(directory: try Self.builds.directory(script: "build-disk-image", image: self, made: "disk-gpt.qcow2"))
     }
 
     /// Starts the build of every image in the background, so the second is ready when the first
@@ -43,41 +58,43 @@ enum CloudImage: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    fileprivate func build() throws -> Files {
-        let script = NetworkBootImages.repository.appendingPathComponent("scripts/build-cloud-image")
+    /// Runs `scripts/SCRIPT DIST`, which prints the cached directory holding `made`.
+    fileprivate func build(script: String, made: String) throws -> String {
+        let path = NetworkBootImages.repository.appendingPathComponent("scripts/" + script).path
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:" + (environment["PATH"] ?? "")
         let started = Date()
-        let result = try runProgram(URL(fileURLWithPath: "/bin/bash"), [script.path, rawValue], environment: environment)
+        let result = try runProgram(URL(fileURLWithPath: "/bin/bash"), [path, rawValue], environment: environment)
         let directory = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        guard result.status == 0, FileManager.default.fileExists(atPath: directory + "/disk.raw") else {
-            throw TestFailure("step build-image \(rawValue): scripts/build-cloud-image exited \(result.status): \(result.stderr.suffix(3000))")
+        guard result.status == 0, FileManager.default.fileExists(atPath: directory + "/" + made) else {
+            throw TestFailure("step \(script) \(rawValue): scripts/\(script) exited \(result.status): \(result.stderr.suffix(3000))")
         }
-        print("CloudImages: \(rawValue) at \(directory) after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        return Files(directory: directory)
+        print("CloudImages: \(script) \(rawValue) at \(directory) after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        return directory
     }
 }
 
-/// One build per dist per process: later callers wait for the first one's result.
+/// One build per script and dist per process: later callers wait for the first one's result.
 private final class Builds: @unchecked Sendable {
     private let lock = NSLock()
-    private var locks: [CloudImage: NSLock] = [:]
-    private var results: [CloudImage: Result<CloudImage.Files, TestFailure>] = [:]
+    private var locks: [String: NSLock] = [:]
+    private var results: [String: Result<String, TestFailure>] = [:]
 
-    func files(_ image: CloudImage) throws -> CloudImage.Files {
-        let imageLock = lock.withLock { () -> NSLock in
-            if let existing = locks[image] { return existing }
-            let made = NSLock()
-            locks[image] = made
-            return made
+    func directory(script: String, image: CloudImage, made: String) throws -> String {
+        let key = script + " " + image.rawValue
+        let buildLock = lock.withLock { () -> NSLock in
+            if let existing = locks[key] { return existing }
+            let created = NSLock()
+            locks[key] = created
+            return created
         }
-        return try imageLock.withLock {
-            if let done = lock.withLock({ results[image] }) { return try done.get() }
-            let result: Result<CloudImage.Files, TestFailure>
-            do { result = .success(try image.build()) } catch {
+        return try buildLock.withLock {
+            if let done = lock.withLock({ results[key] }) { return try done.get() }
+            let result: Result<String, TestFailure>
+            do { result = .success(try image.build(script: script, made: made)) } catch {
                 result = .failure(error as? TestFailure ?? TestFailure("\(error)"))
             }
-            lock.withLock { results[image] = result }
+            lock.withLock { results[key] = result }
             return try result.get()
         }
     }

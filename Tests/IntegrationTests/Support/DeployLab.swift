@@ -14,8 +14,9 @@ struct DeployLab {
 
     let server: ServerProcess
 
-    init(_ dir: TemporaryDirectory, metadataTrust: String = "mac") throws {
-        server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--profiles-dir", Self.repository.path + "/profiles",
+    /// `profiles`: the profiles directory (the shipped one unless a test changes them).
+    init(_ dir: TemporaryDirectory, metadataTrust: String = "mac", profiles: String = Self.repository.path + "/profiles") throws {
+        server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--profiles-dir", profiles,
                                                                                  "--cloud-init-dir", Self.repository.path + "/cloud-init"],
                                    metadataTrust: metadataTrust)
     }
@@ -52,6 +53,7 @@ struct DeployLab {
         return try boot(mac)
     }
 
+    @discardableResult
     func boot(_ mac: String) throws -> String {
         let (status, script) = try request("GET", "/boot.ipxe?mac=\(mac)")
         #expect(status == 200, "\(script)")
@@ -90,6 +92,21 @@ struct DeployLab {
     func reportFacts(_ mac: String, _ facts: String) throws {
         let (status, body) = try request("POST", "/deploy/\(mac)/facts?token=\(try token(mac))", body: facts)
         #expect(status == 200, "\(body)")
+    }
+
+    /// The deploy environment's whole conversation for a registered machine with a blank 4 GiB
+    /// disk, as it would hold it having written the imported image: boot script, facts, plan,
+    /// `deployed` with the mapped blocks' checksum. The machine is `installing` after it, and
+    /// its written system's cloud-init comes next.
+    func deploy(_ mac: String) throws {
+        #expect(try boot(mac).contains("provisiond.mode=deploy"))
+        try reportFacts(mac, Self.facts([("vda", 4 << 30, nil)]))
+        let token = try token(mac)
+        let (planStatus, plan) = try request("POST", "/deploy/\(mac)/plan?token=\(token)")
+        let sha = plan.split(separator: "\n").first { $0.hasPrefix("sha256=") }?.dropFirst("sha256=".count)
+        #expect(planStatus == 200 && sha != nil, "\(plan)")
+        let (status, body) = try request("POST", "/deploy/\(mac)/deployed?token=\(token)&sha256=\(sha ?? "")&disk=/dev/vda")
+        #expect(status == 200 && body.contains("\"installing\""), "\(body)")
     }
 
     static func sha256(_ path: String) throws -> String {

@@ -54,10 +54,7 @@ final class NetworkBootVM: @unchecked Sendable {
             // SeaBIOS copies what iPXE prints (int 10h) to this port: iPXE's messages reach the serial log.
             try Data([0xF8, 0x03]).write(to: URL(fileURLWithPath: serconPath))
         case .uefi:
-            for path in [Self.ovmfCode, Self.ovmfVars] where !FileManager.default.fileExists(atPath: path) {
-                throw TestFailure("UEFI network boot needs \(path) (package ovmf): run scripts/test, which installs it")
-            }
-            try FileManager.default.copyItem(atPath: Self.ovmfVars, toPath: varsPath)
+            try Self.copyOVMFVariables(to: varsPath)
             try NetworkBootImages.writeEFIDisk(to: diskPath)
         }
         lab?.adopt(self)
@@ -89,18 +86,32 @@ final class NetworkBootVM: @unchecked Sendable {
             arguments += ["-drive", "file=\(diskPath),format=raw,if=none,id=d0", "-device", "ide-hd,drive=d0,bootindex=\(diskIndex)",
                           "-fw_cfg", "name=etc/sercon-port,file=\(serconPath)"]
         case .uefi:
-            arguments += [
-                "-drive", "if=pflash,format=raw,readonly=on,file=\(Self.ovmfCode)",
-                "-drive", "if=pflash,format=raw,file=\(varsPath)",
-                "-drive", "file=fat:\(diskPath),format=raw,if=none,id=d0,readonly=on", "-device", "virtio-blk-pci,drive=d0,bootindex=\(diskIndex)",
-                // OVMF makes a boot option for each of the NIC's network stacks and `bootindex`
-                // puts all of them before the disk: after iPXE's `exit 1` it tries PXEv4, PXEv6,
-                // HTTPv4 and HTTPv6 in turn. PXE over IPv6 waits ~70 s for DHCPv6 offers the test
-                // network never makes; this fw_cfg switch (OvmfPkg, edk2 ≥ 2021) leaves it out.
-                "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
-            ]
+            arguments += Self.ovmfArguments(variables: varsPath)
+                + ["-drive", "file=fat:\(diskPath),format=raw,if=none,id=d0,readonly=on", "-device", "virtio-blk-pci,drive=d0,bootindex=\(diskIndex)"]
         }
         return arguments + extraArguments
+    }
+
+    /// A machine's own copy of OVMF's variable store (its NVRAM, kept across its boots).
+    static func copyOVMFVariables(to path: String) throws {
+        for file in [ovmfCode, ovmfVars] where !FileManager.default.fileExists(atPath: file) {
+            throw TestFailure("UEFI needs \(file) (package ovmf): run scripts/test, which installs it")
+        }
+        try FileManager.default.copyItem(atPath: ovmfVars, toPath: path)
+    }
+
+    /// QEMU arguments for OVMF with the variable store at `variables`. `iPXEOnly`: the NIC's
+    /// only boot option is its ROM's iPXE, so after iPXE's `exit 1` OVMF boots the disk at once.
+    static func ovmfArguments(variables: String, iPXEOnly: Bool = false) -> [String] {
+        // OVMF makes a boot option for each of the NIC's network stacks and `bootindex`
+        // puts all of them before the disk: after iPXE's `exit 1` it tries PXEv4, PXEv6,
+        // HTTPv4 and HTTPv6 in turn. PXE over IPv6 waits ~70 s for DHCPv6 offers the test
+        // network never makes; these fw_cfg switches (OvmfPkg, edk2 ≥ 2021) leave stacks out:
+        // IPv4PXESupport its own PXE client, IPv4Support and IPv6Support HTTP boot (with
+        // them all off, iPXE's boot option, which OVMF names "UEFI PXEv4", is the NIC's one).
+        let off = ["IPv6PXESupport"] + (iPXEOnly ? ["IPv4PXESupport", "IPv4Support", "IPv6Support"] : [])
+        return ["-drive", "if=pflash,format=raw,readonly=on,file=\(ovmfCode)", "-drive", "if=pflash,format=raw,file=\(variables)"]
+            + off.flatMap { ["-fw_cfg", "name=opt/org.tianocore/\($0),string=n"] }
     }
 
     /// Powers the machine on; the boot's number names its serial log.
