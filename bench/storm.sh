@@ -16,8 +16,10 @@
 # machines' subnets 10.81.0.0/22 .. 10.81.12.0/22 routed to itself as local addresses). Nothing
 # is sent anywhere else.
 # Prints per N (median of ROUNDS, every round a fresh server and database): wall to all ready,
-# per-phase p50/p99, DHCP retransmits, kernel drops (Udp RcvbufErrors of the server namespace and
-# provisiond_dhcp_kernel_drops_total), TCP retransmits and DSACKs the servers got, server CPU
+# per-phase p50/p99 (and each DHCP exchange's latency on the wire, from the kernel's receive
+# timestamp of the reply, which the machines' busy process does not delay), DHCP retransmits and NAKs (after which a machine starts over), kernel drops
+# (Udp RcvbufErrors of the server namespace and provisiond_dhcp_kernel_drops_total; and of the
+# machines' namespace, where a dropped reply would look like a late server), TCP retransmits and DSACKs the servers got, server CPU
 # seconds, idle and peak RSS, HTTP failures, ratios provisiond / floor; and the share of the CPUs
 # other processes took during each round (busy time less the servers' and the machines' own),
 # with a warning at 5 % or more. Saves it to bench/results/storm-DATE.txt. Needs root.
@@ -198,17 +200,28 @@ rss_kib() { # VmRSS|VmHWM pid... → their sum in KiB
   for pid in "$@"; do value=$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0); total=$((total + ${value:-0})); done
   echo "$total"
 }
-# A counter of the server namespace's /proc/net/snmp or /proc/net/netstat: snmp_value FILE GROUP NAME
+# A counter of a namespace's /proc/net/snmp or /proc/net/netstat (the server's unless NS is given):
+# snmp_value FILE GROUP NAME [NS]
 snmp_value() {
-  ip netns exec "$srv_ns" awk -v g="$2:" -v n="$3" '$1 == g && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
+  ip netns exec "${4:-$srv_ns}" awk -v g="$2:" -v n="$3" '$1 == g && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
     $1 == g && names { print $(col[n]); exit }' "$1"
 }
 # The counters a round reports, in this order (what made the TCP retransmissions: tail loss
-# probes, timeouts, fast retransmits after reordering or loss, and the reordering the server saw).
-counter_names=(udp_drops tcp_retrans dsacks probes timeouts fast reorder)
+# probes, timeouts, fast retransmits after reordering or loss, and the reordering the server saw;
+# and the replies the machines' own relay sockets dropped, which would look like a late server;
+# and the packets the kernel dropped for a full input backlog, /proc/net/softnet_stat's second
+# column, per CPU and for the whole machine: a veth delivers into the receiving CPU's backlog of
+# net.core.netdev_max_backlog packets, which a burst of replies and TCP segments can fill).
+counter_names=(udp_drops client_udp_drops backlog_drops tcp_retrans dsacks probes timeouts fast reorder)
+backlog_dropped() {
+  local total=0 _ dropped rest
+  while read -r _ dropped rest; do total=$((total + 16#$dropped)); done </proc/net/softnet_stat
+  echo "$total"
+}
 counters() {
   local netstat=/proc/net/netstat
-  echo "$(snmp_value /proc/net/snmp Udp RcvbufErrors) $(snmp_value /proc/net/snmp Tcp RetransSegs)" \
+  echo "$(snmp_value /proc/net/snmp Udp RcvbufErrors) $(snmp_value /proc/net/snmp Udp RcvbufErrors "$cli_ns") $(backlog_dropped)" \
+    "$(snmp_value /proc/net/snmp Tcp RetransSegs)" \
     "$(snmp_value $netstat TcpExt TCPDSACKRecv) $(snmp_value $netstat TcpExt TCPLossProbes) $(snmp_value $netstat TcpExt TCPTimeouts)" \
     "$(snmp_value $netstat TcpExt TCPFastRetrans) $(( $(snmp_value $netstat TcpExt TCPSACKReorder) + $(snmp_value $netstat TcpExt TCPTSReorder) ))"
 }
@@ -249,8 +262,8 @@ for count in "${counts[@]}"; do
 import json, sys
 s = json.load(open(sys.argv[1]))
 wall = s.get("wall_to_all_ready", s["wall_to_last_report"])
-out = {"wall": wall, "retransmits": s["retransmits"], "failures": s["failures"], "client_cpu": s["client_cpu_seconds"]}
-for phase in ["dhcp", "script", "assets", "cloud-init", "report"]:
+out = {"wall": wall, "retransmits": s["retransmits"], "nak_restarts": s["nak_restarts"], "failures": s["failures"], "client_cpu": s["client_cpu_seconds"]}
+for phase in ["dhcp", "dhcp-wire", "script", "assets", "cloud-init", "report"]:
     out[phase + "_p50"], out[phase + "_p99"] = s[phase]["p50"], s[phase]["p99"]
 print(" ".join("%s=%s" % (k, "-" if v is None else v) for k, v in out.items()))
 EOF
@@ -298,9 +311,18 @@ all() { echo ${result[$1]:-} | tr ' ' '/'; }
     for phase in dhcp script assets cloud-init report; do
       row "$phase p50 ms" "${phase}_p50"
       row "$phase p99 ms" "${phase}_p99"
+      # Each DHCP exchange from its send to the kernel's receive time of the reply (SO_TIMESTAMPNS):
+      # the server's latency; the dhcp phase above also holds the machines' process's own delays.
+      if [[ $phase == dhcp ]]; then
+        row "  one exchange on the wire p50 ms" "dhcp-wire_p50"
+        row "  one exchange on the wire p99 ms" "dhcp-wire_p99"
+      fi
     done
     row "DHCP retransmits" retransmits
+    row "DHCP NAKs (machine starts over)" nak_restarts
     row "kernel drops (Udp RcvbufErrors)" udp_drops
+    row "  on the machines' side" client_udp_drops
+    row "  input backlog full (softnet_stat)" backlog_drops
     row "provisiond_dhcp_kernel_drops_total" metric_drops
     row "TCP segments retransmitted" tcp_retrans
     row "DSACKs received (duplicates)" dsacks

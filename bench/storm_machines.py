@@ -10,7 +10,9 @@
               machine number) sends from RELAY:67 with giaddr = RELAY and hops 1 to SERVER:67 and
               hears the answer on RELAY:67; options 53, 60 "PXEClient:Arch:00000:UNDI:002001",
               77 "iPXE", 93 (BIOS), 94, 97; a request not answered within --retransmit seconds
-              is sent again (counted).
+              is sent again (counted); a NAK restarts the exchange with a DISCOVER (counted), as
+              RFC 2131 §4.4.1 has a client do. Each relay socket asks for an 8 MiB receive buffer
+              and is read until empty whenever it is readable (class Relay).
         script GET of the boot file URL from the ACK (option 67 or the file field).
         assets GET of the script's `kernel` and `initrd` URLs (bodies counted, not kept).
         cloud-init GET SEED/meta-data and SEED/user-data, SEED from the kernel line's `s=`.
@@ -18,8 +20,9 @@
       Every HTTP request is a new connection from the machine's leased address (the client
       namespace routes the machines' subnets to itself, `ip route add local`), as firmware and
       cloud-init make them. Prints one JSON object: wall time to the last report (and to the
-      last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99,
-      retransmits, failures, this process's CPU seconds.
+      last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99 (and
+      "dhcp-wire": each DHCP exchange from its send to the kernel's receive time of the reply),
+      retransmits, NAK restarts, failures, this process's CPU seconds.
 """
 import argparse
 import asyncio
@@ -74,6 +77,8 @@ def register(admin_url, token, count, profile):
 # --- DHCP (RFC 2131/2132, PXE RFC 4578) ---------------------------------------------------------
 
 MAGIC = b"\x63\x82\x53\x63"
+NAK = 6  # DHCP message type (RFC 2132 §9.6)
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # socket(7); 35 on x86_64
 
 
 def dhcp_packet(kind, xid, mac, relay, requested=None, server_id=None):
@@ -125,19 +130,56 @@ def parse_reply(data):
     return xid, kind, yiaddr, server_id, boot_file
 
 
-class Relay(asyncio.DatagramProtocol):
-    """One relay agent's socket (RELAY:67): hands each reply to the machine waiting for its xid."""
+class Relay:
+    """One relay agent's socket (RELAY:67): hands each reply to the machine waiting for its xid.
+    Each time the socket is readable it is read until empty: asyncio's datagram transport reads
+    one datagram per loop turn, and a turn takes long while hundreds of machines download, so
+    replies waited in the socket for seconds (and timed out into retransmits) although the server
+    had sent them in milliseconds: the storm measured this process, not the server. Each reply
+    also carries the kernel's receive time (SO_TIMESTAMPNS), so the server's own latency (request
+    sent → reply arrived) is known whatever this process was doing meanwhile."""
 
-    def __init__(self, waiting):
+    def __init__(self, loop, address, waiting):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # Root may pass rmem_max (SO_RCVBUFFORCE, 33 on Linux): room for a storm's replies.
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
+        except OSError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.sock.setblocking(False)
+        self.sock.bind((address, 67))
+        self.loop = loop
         self.waiting = waiting
+        loop.add_reader(self.sock.fileno(), self.drain)
 
-    def datagram_received(self, data, address):
-        reply = parse_reply(data)
-        if reply is None:
-            return
-        future = self.waiting.get(reply[0])
-        if future is not None and not future.done():
-            future.set_result(reply)
+    def drain(self):
+        while True:
+            try:
+                data, control, _, _ = self.sock.recvmsg(2048, socket.CMSG_SPACE(16))
+            except (BlockingIOError, InterruptedError):
+                return
+            reply = parse_reply(data)
+            if reply is None:
+                continue
+            arrived = time.time()
+            for level, kind, value in control:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
+                    seconds, nanoseconds = struct.unpack("qq", value[:16])
+                    arrived = seconds + nanoseconds / 1e9
+            future = self.waiting.get(reply[0])
+            if future is not None and not future.done():
+                future.set_result((reply, arrived))
+
+    def sendto(self, packet, destination):
+        try:
+            self.sock.sendto(packet, destination)
+        except BlockingIOError:
+            pass  # the send buffer is full: a lost request, which the retransmit timer resends
+
+    def close(self):
+        self.loop.remove_reader(self.sock.fileno())
+        self.sock.close()
 
 
 # --- HTTP/1.1, one connection per request -------------------------------------------------------
@@ -211,27 +253,38 @@ class Storm:
         self.waiting = {}
         self.sockets = {}
         self.retransmits = 0
-        self.times = {phase: [] for phase in PHASES}
+        self.nak_restarts = 0
+        # Per phase; and "dhcp-wire", each DHCP exchange from its (last) send to the kernel's
+        # receive time of the reply: the server's latency, without this process's own delays.
+        self.times = {phase: [] for phase in PHASES + ["dhcp-wire"]}
         self.failures = []
         self.reports_done = []
 
     async def exchange(self, relay, packet, xid, expected):
-        """Sends `packet` until a reply of type `expected` arrives; returns it."""
+        """Sends `packet` until a reply of type `expected` (or a NAK) arrives; returns it. A reply
+        of another type is a late answer to this exchange's previous message (an OFFER to a
+        DISCOVER sent again, arriving after the REQUEST went out): ignored, as a client in
+        REQUESTING state does (RFC 2131 §4.4.1), and waited past without sending again."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.args.give_up
         attempt = 0
+        send = True
         while True:
             future = loop.create_future()
             self.waiting[xid] = future
-            self.sockets[relay].sendto(packet, (self.args.server, 67))
+            if send:
+                sent = time.time()
+                self.sockets[relay].sendto(packet, (self.args.server, 67))
             try:
-                reply = await asyncio.wait_for(future, self.args.retransmit)
-                if reply[1] == expected:
+                reply, arrived = await asyncio.wait_for(future, self.args.retransmit)
+                if reply[1] == expected or reply[1] == NAK:
+                    self.times["dhcp-wire"].append(arrived - sent)
                     return reply
-                raise RuntimeError("DHCP message type %d instead of %d" % (reply[1], expected))
+                send = False
             except asyncio.TimeoutError:
                 attempt += 1
                 self.retransmits += 1
+                send = True
                 if loop.time() > deadline:
                     raise RuntimeError("no DHCP answer after %d attempts" % attempt)
             finally:
@@ -243,9 +296,14 @@ class Storm:
         relay = self.relays[number % len(self.relays)]
         marks = [loop.time()]
         try:
-            xid = random.getrandbits(32)
-            offer = await self.exchange(relay, dhcp_packet(1, xid, mac, relay), xid, 2)
-            ack = await self.exchange(relay, dhcp_packet(3, xid, mac, relay, offer[2], offer[3]), xid, 5)
+            while True:
+                xid = random.getrandbits(32)
+                offer = await self.exchange(relay, dhcp_packet(1, xid, mac, relay), xid, 2)
+                ack = await self.exchange(relay, dhcp_packet(3, xid, mac, relay, offer[2], offer[3]), xid, 5)
+                if ack[1] != NAK:
+                    break
+                # The offered address went to another machine first: start over (RFC 2131 §4.4.1).
+                self.nak_restarts += 1
             address, boot_file = ack[2], ack[4]
             marks.append(loop.time())
             script = bytes((await request(loop, "GET", boot_file, address)).body).decode()
@@ -279,8 +337,7 @@ class Storm:
     async def run(self):
         loop = asyncio.get_running_loop()
         for relay in self.relays:
-            transport, _ = await loop.create_datagram_endpoint(lambda: Relay(self.waiting), local_addr=(relay, 67))
-            self.sockets[relay] = transport
+            self.sockets[relay] = Relay(loop, relay, self.waiting)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         start = loop.time()
         wall_start = time.time()
@@ -291,17 +348,18 @@ class Storm:
             "reported": len(self.reports_done),
             "wall_to_last_report": round(max(self.reports_done) - start, 3) if self.reports_done else None,
             "retransmits": self.retransmits,
+            "nak_restarts": self.nak_restarts,
             "failures": len(self.failures),
             "first_failures": self.failures[:5],
             "client_cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 2),
         }
-        for phase in PHASES:
+        for phase in PHASES + ["dhcp-wire"]:
             values = sorted(self.times[phase])
             summary[phase] = {"p50": percentile(values, 50), "p99": percentile(values, 99)}
         if self.args.ready_db:
             summary["wall_to_all_ready"] = wait_ready(self.args.ready_db, self.args.count, wall_start, self.args.give_up)
-        for transport in self.sockets.values():
-            transport.close()
+        for relay in self.sockets.values():
+            relay.close()
         return summary
 
 

@@ -1,9 +1,10 @@
 import Dispatch
 
 /// A UDP socket watched by a `DispatchSourceRead`: `onReadable` runs on `queue` whenever
-/// datagrams wait, and should drain the socket (`UDPSocket.drain`). The socket is made
-/// non-blocking, and its descriptor stays open until the source is cancelled (libdispatch
-/// requires a source's descriptor to outlive it).
+/// datagrams wait, and should drain the socket (`UDPSocket.drain`, which never blocks, nor do
+/// sends). The socket's mode is left alone, so its owner may also wait in a blocking receive (a
+/// lock-step TFTP transfer awaiting its next ACK). Its descriptor stays open until the source is cancelled
+/// (libdispatch requires a source's descriptor to outlive it).
 public final class UDPReadSource: @unchecked Sendable {
     public let socket: UDPSocket
     private let source: DispatchSourceRead
@@ -11,7 +12,6 @@ public final class UDPReadSource: @unchecked Sendable {
     private var suspended = false
 
     public init(socket: UDPSocket, queue: DispatchQueue, onReadable: @escaping @Sendable () -> Void) {
-        socket.setNonBlocking()
         self.socket = socket
         source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
         source.setEventHandler(handler: onReadable)

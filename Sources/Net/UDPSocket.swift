@@ -82,56 +82,64 @@ public final class UDPSocket: @unchecked Sendable {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
+    /// Bounds how long a blocking receive (`wait: true` on a socket left blocking) waits
+    /// (SO_RCVTIMEO, socket(7)); it then fails with EAGAIN.
+    public func setReceiveTimeout(milliseconds: Int) {
+        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Waits up to `milliseconds` for a datagram; true when one can be read.
     public func waitReadable(milliseconds: Int32) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, milliseconds) > 0
     }
 
+    /// Every send: never blocks, whatever the socket's mode (a socket left blocking for its
+    /// receives must not stall its queue on a full send buffer: the datagram is lost instead, and
+    /// the protocol's retransmission covers it, as for one lost on the wire), and never raises
+    /// SIGPIPE.
+    private static let sendFlags = Int32(MSG_NOSIGNAL | MSG_DONTWAIT)
+
     /// Sends one datagram to the connected peer.
     @discardableResult
     public func send(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Self.sendFlags) } == bytes.count
     }
 
     /// Sends one datagram from a buffer to the connected peer.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count
+        Glibc.send(fd, bytes.baseAddress, bytes.count, Self.sendFlags) == bytes.count
     }
 
     @discardableResult
     public func send(_ bytes: [UInt8], to destination: SocketAddress) -> Bool {
         destination.withSockaddr { address, length in
-            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
+            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Self.sendFlags, address, length) }
         } == bytes.count
     }
 
     /// Reads one datagram from the connected peer into `buffer` (reused by the caller, so a
     /// busy transfer allocates nothing per packet); its length, or nil if none could be read.
-    public func receive(into buffer: inout [UInt8]) -> Int? {
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return count >= 0 ? count : nil
-    }
-
-    /// Reads every datagram waiting on this non-blocking socket into `buffer` (reused, so a
-    /// busy transfer allocates nothing per packet), calling `body` with each one's bytes, until
-    /// the socket is empty or `body` returns false.
-    public func drain(into buffer: inout [UInt8], _ body: (ArraySlice<UInt8>) -> Bool) {
+    /// `wait: false` never blocks (MSG_DONTWAIT), whatever the socket's mode; `wait: true` blocks
+    /// as the socket's mode and receive timeout say. An ICMP port-unreachable reported on a
+    /// connected socket (ECONNREFUSED, udp(7): consumed by the receive that returns it) and a
+    /// signal (EINTR) are not the end of what waits: the receive is tried again.
+    public func receive(into buffer: inout [UInt8], wait: Bool) -> Int? {
+        let flags = wait ? 0 : Int32(MSG_DONTWAIT)
         while true {
-            guard let count = receive(into: &buffer) else {
-                if Self.receiveMayContinue() { continue }
-                return
-            }
-            guard body(buffer[..<count]) else { return }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, flags) }
+            if count >= 0 { return count }
+            guard Self.receiveMayContinue() else { return nil }
         }
     }
 
-    /// Reads every datagram waiting on this non-blocking socket, calling `body` with each, until
-    /// the socket is empty or `body` returns false.
+    /// Reads every datagram waiting on this socket, calling `body` with each, until the socket is
+    /// empty or `body` returns false. Never blocks, whatever the socket's mode.
     public func drain(_ body: (Datagram) -> Bool) {
         while true {
-            guard let datagram = receive() else {
+            guard let datagram = receive(wait: false) else {
                 if Self.receiveMayContinue() { continue }
                 return
             }
@@ -165,7 +173,7 @@ public final class UDPSocket: @unchecked Sendable {
                         message.msg_iovlen = 1
                         message.msg_control = UnsafeMutableRawPointer(mutating: controlBytes.baseAddress)
                         message.msg_controllen = controlBytes.count
-                        return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                        return sendmsg(fd, &message, Self.sendFlags)
                     }
                 }
             }
@@ -173,8 +181,9 @@ public final class UDPSocket: @unchecked Sendable {
     }
 
     /// Reads one datagram (up to `capacity` bytes; longer ones are cut and reported as such by
-    /// the caller's decoder), or nil when none is waiting on a non-blocking socket.
-    public func receive(capacity: Int = 65536) -> Datagram? {
+    /// the caller's decoder), or nil when none could be read: `wait: false` never blocks
+    /// (MSG_DONTWAIT), `wait: true` blocks as the socket's mode says.
+    public func receive(capacity: Int = 65536, wait: Bool = true) -> Datagram? {
         if scratch.count != capacity { scratch = [UInt8](repeating: 0, count: capacity) }
         var source = sockaddr_storage()
         var vector = iovec()
@@ -190,7 +199,7 @@ public final class UDPSocket: @unchecked Sendable {
                         message.msg_iovlen = 1
                         message.msg_control = controlBytes.baseAddress
                         message.msg_controllen = controlBytes.count
-                        return recvmsg(fd, &message, 0)
+                        return recvmsg(fd, &message, wait ? 0 : Int32(MSG_DONTWAIT))
                     }
                 }
             }

@@ -193,9 +193,13 @@ import Wire
         #expect(reply.packet.options[82] == relayed.options[82], "option 82 echoed to the relay")
         #expect(reply.packet.file.isEmpty, "an unknown machine gets no boot file under discovery ignore")
 
-        // The unknown netboot MAC is now a discovered machine with what its request said.
-        let shown = try JSONParser.parse(try server.ctl(["show", Self.netbootMAC, "--json"]).stdout)
-        #expect(shown["state"] == .string("discovered"))
+        // The unknown netboot MAC becomes a discovered machine with what its request said: the
+        // sighting is written in the commit after the OFFER went out, which did not wait for it.
+        var shown = JSONValue.null
+        try poll("the discovered machine") {
+            shown = (try? JSONParser.parse(try server.ctl(["show", Self.netbootMAC, "--json"]).stdout)) ?? .null
+            return shown["state"] == .string("discovered")
+        }
         let seen = try #require(shown["seen"])
         #expect(seen["arch"] == .int(7))
         #expect(seen["vendorClass"] == .string("PXEClient:Arch:00007:UNDI:003000"))
@@ -205,6 +209,52 @@ import Wire
         #expect(seen["remoteId"] == .string(Array("sw1".utf8).hexString))
         let discovered = try JSONParser.parse(try server.ctl(["list", "--state", "discovered", "--json"]).stdout).arrayValue ?? []
         #expect(discovered.count == 1)
+        server.stop()
+    }
+
+    /// Only a lease must be on disk before its reply (RFC 2131 §4.3.1): an OFFER goes out while
+    /// the sighting written beside it still waits for the database. Another connection holds
+    /// SQLite's write lock; the OFFER arrives all the same, and once the lock is let go (well
+    /// inside provisiond's 5 s busy timeout) the sighting is written. Were the OFFER held for the
+    /// commit, it would come only after the commit failed at the timeout, and the sighting never.
+    @Test func anOfferDoesNotWaitForTheSightingWrittenBesideIt() throws {
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try startServer(lab, dir, mode: "full")
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: try toolPath("python3"))
+        locker.arguments = ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            sys.stdin.readline()
+            db.execute("COMMIT")
+            """, dir.path + "/data/provision.db"]
+        let (input, output) = (Pipe(), Pipe())
+        locker.standardInput = input
+        locker.standardOutput = output
+        try locker.run()
+        defer { if locker.isRunning { locker.terminate() } }
+        var said = ""
+        while !said.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(said == "locked\n")
+
+        let offer = try #require(try lab.probe([try DHCPFixtures.bytes("ovmf-pxe-discover")]).first)
+        try input.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+        locker.waitUntilExit()
+        #expect(offer.packet.options.messageType == .offer)
+        try poll("the sighting written once the lock is gone") {
+            let shown = (try? JSONParser.parse(try server.ctl(["show", Self.netbootMAC, "--json"]).stdout)) ?? .null
+            return shown["seen"]?["arch"] == .int(7)
+        }
+        #expect(!server.log.contains("dhcp-leases-not-saved"))
         server.stop()
     }
 

@@ -12,18 +12,24 @@ import Wire
 ///
 /// Two serial queues: `queue` owns the sockets' read sources, drains each socket when it fires
 /// and decides every request in arrival order (so the policy's state needs no lock);
-/// `commitQueue` writes what the decisions need on disk and then sends their replies. Group
-/// commit: requests decided while a commit runs wait in `pending` and go to disk together in
-/// the next one, so one fsync serves a burst and the receive path never waits for the disk.
+/// `commitQueue` writes what the decisions need on disk and then sends the replies that must wait
+/// for it. Group commit: writes decided while a commit runs wait in `pending` and go to disk
+/// together in the next one, so one fsync serves a burst and the receive path never waits for the
+/// disk. Only a lease must be on disk before its reply (RFC 2131 §4.3.1); a sighting is written
+/// in the next batch while its OFFER goes out at once.
 public final class DHCPService: @unchecked Sendable {
     private let sockets: [(socket: UDPSocket, port: UInt16)]
     private let queue = DispatchQueue(label: "provisiond.dhcp")
     private let commitQueue = DispatchQueue(label: "provisiond.dhcp.commit")
     private var sources: [UDPReadSource] = []
-    /// Decided requests whose replies wait for a commit, in decision order; and whether a commit
-    /// is running. Both touched only on `queue`.
+    /// Decided requests whose writes (and, for some, replies) wait for a commit, in decision
+    /// order; and whether a commit is running. Both touched only on `queue`.
     private var pending: [Decided] = []
     private var committing = false
+    /// How many replies to each MAC wait for a commit (pending or committing); on `queue`. While
+    /// one waits, that client's later replies wait too, so none overtakes it (an ACK repeated
+    /// for a retransmitted REQUEST must not leave before the lease it confirms is on disk).
+    private var repliesWaiting: [MACAddress: Int] = [:]
     /// Whether the read sources are suspended because `pending` reached `pendingLimit`; on `queue`.
     private var paused = false
     /// Most requests waiting for a commit. Past it the sockets are not read until the commit
@@ -153,25 +159,28 @@ public final class DHCPService: @unchecked Sendable {
         /// request's bytes are not kept.
         let interfaceIndex: Int32?
         let local: SocketAddress.Host?
+        /// Whether the reply goes out only after the commit (set when queued).
+        var replyAfterCommit = false
 
         var writes: Bool { !outcome.leases.isEmpty || sighting != nil }
     }
 
     /// On `queue`, when socket `index` has datagrams: reads until it is empty, deciding each. A
-    /// reply that needs nothing written goes out at once unless replies decided before it wait
-    /// for a commit (replies leave in the order their requests were decided); the others join
-    /// `pending`, and a commit starts as soon as none is running.
+    /// reply that changes a lease waits for the commit that writes it, and so does any later reply
+    /// to the same MAC while it waits; every other reply goes out at once, its sighting (if any)
+    /// joining `pending` for the next commit. A commit starts as soon as none is running.
     private func receive(socket index: Int) {
         let (socket, port) = sockets[index]
         socket.drain { datagram in
             noteKernelDrops(datagram.kernelDrops, socket: index)
-            guard let decided = decide(datagram, socket: socket, port: port) else { return true }
-            if decided.writes || committing || !pending.isEmpty {
+            guard var decided = decide(datagram, socket: socket, port: port) else { return true }
+            decided.replyAfterCommit = !decided.outcome.leases.isEmpty || repliesWaiting[decided.mac] != nil
+            if decided.replyAfterCommit { repliesWaiting[decided.mac, default: 0] += 1 }
+            if decided.writes || decided.replyAfterCommit {
                 pending.append(decided)
                 if !committing { commit() }
-            } else {
-                report(decided)
             }
+            if !decided.replyAfterCommit { report(decided) }
             return pending.count < Self.pendingLimit
         }
         if pending.count >= Self.pendingLimit, !paused {
@@ -189,6 +198,10 @@ public final class DHCPService: @unchecked Sendable {
         commitQueue.async { [self] in
             finish(batch)
             queue.async { [self] in
+                for decided in batch where decided.replyAfterCommit {
+                    repliesWaiting[decided.mac]! -= 1
+                    if repliesWaiting[decided.mac] == 0 { repliesWaiting[decided.mac] = nil }
+                }
                 committing = false
                 if !pending.isEmpty { commit() }
                 if paused {
@@ -200,9 +213,10 @@ public final class DHCPService: @unchecked Sendable {
     }
 
     /// On `commitQueue`: commits the leases and sightings of every request in `batch` in one
-    /// transaction (one fsync for a burst), then sends the replies: a lease is on disk before its
-    /// client hears of it (RFC 2131 §4.3.1: the server must not forget an address it has ACKed).
-    /// Sightings ride along, so the receive path never waits for a write of its own.
+    /// transaction (one fsync for a burst), then sends the replies that waited for it: a lease is
+    /// on disk before its client hears of it (RFC 2131 §4.3.1: the server must not forget an
+    /// address it has ACKed). Sightings ride along, so the receive path never waits for a write of
+    /// its own.
     private func finish(_ batch: [Decided]) {
         let leases = batch.flatMap(\.outcome.leases)
         // One sighting per MAC (a DISCOVER and its REQUEST can share a batch): the last.
@@ -224,7 +238,7 @@ public final class DHCPService: @unchecked Sendable {
                                                     "error": error.description])
             }
         }
-        for decided in batch where committed || decided.outcome.leases.isEmpty {
+        for decided in batch where decided.replyAfterCommit && (committed || decided.outcome.leases.isEmpty) {
             report(decided)
         }
     }

@@ -12,8 +12,9 @@ import Wire
 /// A lock-step transfer is one round trip per block, and each packet Dispatch delivers costs two
 /// thread wake-ups (its event thread's, then a worker's) where a thread blocked in recv cost one.
 /// So while no more transfers run than there are cores, a transfer that just moved on keeps its
-/// worker for up to `holdMilliseconds` waiting for the next ACK (poll); beyond that it never
-/// waits, and no worker is held.
+/// worker for up to `holdMilliseconds` waiting for the next ACK in a blocking `recv` (the socket
+/// stays blocking; the drains Dispatch triggers never block); beyond that it never waits, and no
+/// worker is held.
 final class TFTPTransferRunner: @unchecked Sendable {
     private let socket: UDPSocket
     private let source: TFTPBlockSource
@@ -44,7 +45,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
     /// Transfers running now, in all runners.
     private static let running = Atomic<Int>(0)
     private static let holdLimit = ProcessInfo.processInfo.activeProcessorCount
-    private static let holdMilliseconds: Int32 = 2
+    private static let holdMilliseconds = 2
     /// How late a retransmission may fire: timeouts are whole seconds (RFC 2349).
     private static let timerLeeway = DispatchTimeInterval.milliseconds(20)
 
@@ -70,25 +71,27 @@ final class TFTPTransferRunner: @unchecked Sendable {
             started = DispatchTime.now().uptimeNanoseconds
             timer.setEventHandler { [self] in timerFired() }
             timer.resume()
+            socket.setReceiveTimeout(milliseconds: Self.holdMilliseconds)
             reader = UDPReadSource(socket: socket, queue: queue) { [self] in readable() }
             if let outcome = perform(transfer.start()) { end(outcome) }
         }
     }
 
+    /// Reads what the source said is waiting. After an ACK that moved the transfer on, while few
+    /// transfers run, the next packet is awaited right here in a blocking `recv` bounded by the
+    /// socket's receive timeout (`holdMilliseconds`): one syscall per ACK, as a thread per
+    /// transfer had, instead of an empty non-blocking `recv`, a `poll` and the `recv`.
     private func readable() {
-        while !ended {
+        var wait = false
+        while !ended, let count = socket.receive(into: &incoming, wait: wait) {
             let acknowledged = transfer.lastAcknowledged
-            socket.drain(into: &incoming) { bytes in
-                // A datagram that is not TFTP is noise: ignore it, the timer still runs.
-                guard let packet = try? TFTPPacket.decode(Array(bytes)) else { return true }
-                guard let outcome = perform(transfer.receive(packet)) else { return true }
-                end(outcome)
-                return false
+            // A datagram that is not TFTP is noise: ignore it, the timer still runs.
+            if let packet = try? TFTPPacket.decode(Array(incoming[..<count])), let outcome = perform(transfer.receive(packet)) {
+                return end(outcome)
             }
             // Only progress earns the wait: noise or duplicates go back to Dispatch, so the timer
             // (on this same queue) is never kept waiting by them.
-            guard !ended, transfer.lastAcknowledged > acknowledged, Self.running.load(ordering: .relaxed) <= Self.holdLimit,
-                  socket.waitReadable(milliseconds: Self.holdMilliseconds) else { return }
+            wait = transfer.lastAcknowledged > acknowledged && Self.running.load(ordering: .relaxed) <= Self.holdLimit
         }
     }
 
