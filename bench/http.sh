@@ -16,6 +16,10 @@
 #   bench/http.sh [ROUNDS] [SECONDS]          defaults 3, 10
 #   PROVISIOND_BIN_DIR=DIR bench/http.sh      binaries already built (skips swift build)
 #   LOG_LEVEL=info bench/http.sh              provisiond's log level (default warn: no line per request)
+#   PROFILE=DIR bench/http.sh                 after the rounds, one more wrk run per target (and /healthz,
+#                                             the HTTP core alone) under `perf record -g` of provisiond;
+#                                             DIR/TARGET.data and DIR/TARGET.txt (top symbols, self and
+#                                             with callees) are kept. Debian linux-perf.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${1:-3}
@@ -141,6 +145,24 @@ for round in $(seq "$rounds"); do
     done
   done
 done
+# --- where provisiond's time goes (PROFILE=DIR): apart from the measured rounds -----------------
+if [[ ${PROFILE:-} ]]; then
+  require_packages perf:linux-perf
+  mkdir -p "$PROFILE"
+  path[healthz]=/healthz
+  for target in "${targets[@]}" healthz; do
+    perf record -g -F 999 -p "$provisiond_pid" -o "$PROFILE/$target.data" -- sleep "$seconds" >/dev/null 2>&1 &
+    perf_pid=$!
+    r=$(wrk -t2 -c32 -d"${seconds}s" "$base${path[$target]}" | awk '/^Requests\/sec/ {print $2}')
+    wait "$perf_pid" || true
+    { echo "# $target: $r requests/s under perf"
+      # head ends each report early: perf's SIGPIPE is no failure here.
+      echo "## self"; perf report -i "$PROFILE/$target.data" --no-children --sort symbol -g none 2>/dev/null | grep '%' | head -n 40 || true
+      echo "## with callees"; perf report -i "$PROFILE/$target.data" --children --sort symbol -g none 2>/dev/null | grep '%' | head -n 80 || true
+    } | { command -v swift >/dev/null && swift demangle --simplified || cat; } >"$PROFILE/$target.txt"
+    log "profile of $target ($r requests/s under perf): $PROFILE/$target.txt"
+  done
+fi
 alive "$provisiond_pid" && provisiond_state=running || provisiond_state="EXITED during the run"
 provisiond_rss=$(awk '/^VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$provisiond_pid/status" 2>/dev/null || echo "?")
 

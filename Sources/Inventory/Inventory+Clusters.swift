@@ -25,7 +25,9 @@ extension Inventory {
     /// The cluster `machine` belongs to, or nil.
     public func cluster(of machine: Machine) throws(InventoryError) -> Cluster? {
         guard let name = machine.cluster else { return nil }
-        return try read { database throws(InventoryError) in try ClusterRows.load(database, named: name) }
+        return try lookups.answer(.cluster(name)) { () throws(InventoryError) in
+            try read { database throws(InventoryError) in try ClusterRows.load(database, named: name) }
+        }
     }
 
     public func clusters() throws(InventoryError) -> [Cluster] {

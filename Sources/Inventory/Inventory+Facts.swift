@@ -32,6 +32,10 @@ extension Inventory {
 
     /// The machine's latest facts (the machine found by any of its MACs); nil when none came.
     public func facts(of mac: MACAddress) throws(InventoryError) -> StoredFacts? {
+        try lookups.answer(.facts(mac)) { () throws(InventoryError) in try storedFacts(of: mac) }
+    }
+
+    private func storedFacts(of mac: MACAddress) throws(InventoryError) -> StoredFacts? {
         try read { database throws(InventoryError) -> StoredFacts? in
             guard let machine = try MachineRows.load(database, matching: mac) else { throw .notFound(mac) }
             let statement = try database.statement("SELECT facts, reported_at FROM machine_facts WHERE mac = ?1")

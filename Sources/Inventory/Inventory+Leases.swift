@@ -80,18 +80,23 @@ extension Inventory {
 
     /// Every address bound by a lease to any of the machine's MACs and not yet expired: an installed
     /// OS may lease a second address beside iPXE's (another client identifier, RFC 2131 §4.2).
-    public func leasedAddresses(of machine: Machine) throws(InventoryError) -> [IPv4Address] {
-        try read { database throws(InventoryError) in
-            let statement = try database.statement("""
-                SELECT ip FROM leases WHERE state = 'bound' AND expires_at > ?2
-                    AND (mac = ?1 OR mac IN (SELECT mac FROM machine_nics WHERE machine_mac = ?1))
-                ORDER BY updated_at DESC
-                """).bind(.text(machine.mac.description), .integer(Int64(Timestamp.unixNow())))
-            var addresses: [IPv4Address] = []
-            while try statement.step() {
-                if let ip = statement.text(0).flatMap({ try? IPv4Address($0) }) { addresses.append(ip) }
+    public func leasedAddresses(of machine: Machine, now: Int = Timestamp.unixNow()) throws(InventoryError) -> [IPv4Address] {
+        // Kept until the first of them expires (or the next write).
+        try lookups.answer(.leasedAddresses(machine.mac), now: now) { () throws(InventoryError) in
+            try read { database throws(InventoryError) in
+                let statement = try database.statement("""
+                    SELECT ip, expires_at FROM leases WHERE state = 'bound' AND expires_at > ?2
+                        AND (mac = ?1 OR mac IN (SELECT mac FROM machine_nics WHERE machine_mac = ?1))
+                    ORDER BY updated_at DESC
+                    """).bind(.text(machine.mac.description), .integer(Int64(now)))
+                var addresses: [IPv4Address] = []
+                var expires = Int.max
+                while try statement.step() {
+                    if let ip = statement.text(0).flatMap({ try? IPv4Address($0) }) { addresses.append(ip) }
+                    expires = min(expires, Int(statement.integer(1)))
+                }
+                return (addresses, expires: expires)
             }
-            return addresses
         }
     }
 

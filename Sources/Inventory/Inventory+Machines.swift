@@ -79,7 +79,9 @@ extension Inventory {
 
     /// The machine whose primary MAC or extra NIC is `mac`, or nil.
     public func machine(_ mac: MACAddress) throws(InventoryError) -> Machine? {
-        try read { database throws(InventoryError) in try MachineRows.load(database, matching: mac) }
+        try lookups.answer(.machine(mac)) { () throws(InventoryError) in
+            try read { database throws(InventoryError) in try MachineRows.load(database, matching: mac) }
+        }
     }
 
     public func machines(state: MachineState? = nil) throws(InventoryError) -> [Machine] {

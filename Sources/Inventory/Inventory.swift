@@ -13,13 +13,19 @@ public final class Inventory: @unchecked Sendable {
     private let readers: ReadPool
     /// Writes waiting for the next group commit (`write`).
     private let pendingWrites = Mutex<[any QueuedWrite]>([])
+    /// The boot plane's per-request lookups, kept until the next write (`keepsLookups`).
+    let lookups: LookupCache
 
     public let path: String
     private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, migrations: [Migration] = Schema.migrations) throws(InventoryError) {
+    /// Opens (creating if needed) and migrates the database at `path`. `keepsLookups` is for the
+    /// process that owns the database (provisiond): it answers repeated lookups from memory until
+    /// its own next write, so a write by another process is seen only after that. Others (a test
+    /// looking at a running server's database) read afresh every time.
+    public init(path: String, migrations: [Migration] = Schema.migrations, keepsLookups: Bool = false) throws(InventoryError) {
         self.path = path
+        lookups = LookupCache(enabled: keepsLookups)
         database = try Database(path: path)
         try Migrator.migrate(database, to: migrations, now: Timestamp.now)
         readers = ReadPool(path: path, capacity: Self.readConnections)
@@ -46,7 +52,8 @@ public final class Inventory: @unchecked Sendable {
         for handler in observers.withLock({ $0 }) { handler(change) }
     }
 
-    /// Runs `body` on the inventory's queue with its connection.
+    /// Runs `body` on the inventory's queue with its connection. For reads only: every change
+    /// goes through `write`, which tells `lookups` that its answers are out of date.
     func run<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
         let result = queue.sync {
             defer { database.finishStatements() }
@@ -96,6 +103,8 @@ public final class Inventory: @unchecked Sendable {
             for write in writes { write.commitFailed(error) }
         }
         database.finishStatements()
+        // Also after a failed commit: a rolled-back write may have been half seen.
+        lookups.writeCommitted()
     }
 }
 

@@ -3,11 +3,16 @@ import Glibc
 /// UTC timestamps as RFC 3339 text with milliseconds, e.g. `2026-11-21T23:40:00.123Z`: sortable
 /// as text in SQL and readable in `sqlite3`.
 public enum Timestamp {
-    public static func now() -> String {
+    public static func now() -> String { format(milliseconds: unixMilliseconds()) }
+
+    /// Milliseconds since the Unix epoch: a time to keep as a number and format later.
+    public static func unixMilliseconds() -> Int {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return format(seconds: spec.tv_sec, milliseconds: Int(spec.tv_nsec / 1_000_000))
+        return spec.tv_sec * 1000 + spec.tv_nsec / 1_000_000
     }
+
+    public static func format(milliseconds: Int) -> String { format(seconds: milliseconds / 1000, milliseconds: milliseconds % 1000) }
 
     /// Seconds since the Unix epoch, as lease expiry times are kept.
     public static func unixNow() -> Int { Int(time(nil)) }

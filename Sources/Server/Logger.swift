@@ -30,6 +30,9 @@ public struct Logger: Sendable {
 
     public func named(_ component: String) -> Logger { Logger(component: component, minimum: minimum) }
 
+    /// Whether lines of `level` are written: callers skip building the fields of lines that are not.
+    public func writes(_ level: Level) -> Bool { level >= minimum }
+
     public func debug(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, event, fields) }
     public func info(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, event, fields) }
     public func warning(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, event, fields) }

@@ -36,7 +36,7 @@ public final class Provisiond: @unchecked Sendable {
         for (given, resolved) in [(config.assetsDir, config.resolvedAssetsDir), (config.tftpRoot, config.resolvedTFTPRoot)] where given == nil {
             try? FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
         }
-        do { inventory = try Inventory(path: config.databasePath) } catch { throw StartupError(error.description) }
+        do { inventory = try Inventory(path: config.databasePath, keepsLookups: true) } catch { throw StartupError(error.description) }
         ServerMetrics.shared.attach(inventory, subnets: config.dhcp.subnets)
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"),

@@ -67,7 +67,7 @@ public struct HTTPRequest: Sendable, Equatable {
                 rest = "/"
             }
         }
-        guard let mark = rest.firstIndex(of: "?") else { return (rest, "") }
+        guard let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (rest, "") }
         return (rest[..<mark], rest[rest.index(after: mark)...])
     }
 }
@@ -75,10 +75,11 @@ public struct HTTPRequest: Sendable, Equatable {
 public enum PercentDecoding {
     /// Decodes `%XX` escapes; nil for a broken escape or bytes that are not UTF-8.
     public static func decode(_ text: Substring, plusAsSpace: Bool) -> String? {
-        let utf8 = Array(text.utf8)
-        guard utf8.contains(UInt8(ascii: "%")) || (plusAsSpace && utf8.contains(UInt8(ascii: "+"))) else {
+        // Most text has no escape: it is taken as it is, without a copy into an array first.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
         }
+        let utf8 = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var index = 0

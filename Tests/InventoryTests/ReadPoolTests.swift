@@ -12,7 +12,8 @@ struct ReadPoolTests {
     @Test("a lookup sees each write as soon as it returned, from any thread, while writes go on")
     func readsSeeCommittedWrites() throws {
         let directory = try TemporaryDirectory()
-        let inventory = try Inventory(path: directory.databasePath)
+        // As provisiond opens it: lookups kept in memory must follow every write too.
+        let inventory = try Inventory(path: directory.databasePath, keepsLookups: true)
         let errors = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             for index in 0..<25 {

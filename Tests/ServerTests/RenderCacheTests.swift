@@ -21,7 +21,7 @@ struct RenderCacheTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        inventory = try Inventory(path: directory.file("provision.db"))
+        inventory = try Inventory(path: directory.file("provision.db"), keepsLookups: true)
         for sub in ["profiles", "cloud-init"] { try FileManager.default.createDirectory(atPath: directory.file(sub), withIntermediateDirectories: true) }
         try Self.writeProfile(directory, hostnameLine: "hostname: {{ machine.hostname }}")
         profiles = try ProfileCatalog.load(directories: [directory.file("profiles")], cloudInitDirectories: [directory.file("cloud-init")])
@@ -89,6 +89,61 @@ struct RenderCacheTests {
         _ = try inventory.apply(.reimage, to: mac, source: "t")
         #expect(try cached(.userData, mac) != before)
         try expectSame(mac)
+    }
+
+    /// The boot plane as provisiond builds it, over this test's inventory and profiles.
+    private func bootPlane(lastSeen: BootPlaneLastSeen) throws -> BootPlane {
+        let log = Logger(component: "boot", minimum: .error)
+        return BootPlane(inventory: inventory, profiles: profiles, assets: AssetResponder(directory: ServedDirectory(root: directory.file("assets"))),
+                         ipxe: AssetResponder(directory: ServedDirectory(root: directory.file("ipxe"))), discovery: .hold, commissionProfile: nil,
+                         serverURL: nil, cloudInit: endpoint, images: try ImageStore(directory: directory.file("images"), log: log),
+                         discoveries: DiscoveryRecorder(inventory: inventory, log: log), lastSeen: lastSeen, origin: endpoint.origin,
+                         health: ServiceHealth(inventory: inventory, maxAge: 60), log: log)
+    }
+
+    /// The install script a render without any cache gives now.
+    private func freshScript(_ mac: MACAddress, server: String) throws -> String {
+        let machine = try #require(try inventory.machine(mac))
+        let profile = try #require(profiles.profile("p"))
+        let cmdline = try profile.renderCmdline(machine: machine, cluster: try inventory.cluster(of: machine), serverURL: server)
+        return IPXEScript.install(machine: machine, profile: profile.profile, cmdline: cmdline, serverURL: server)
+    }
+
+    @Test("a served boot script is byte for byte a fresh render, follows every input, and each fetch is still recorded")
+    func bootScriptFollowsInputs() throws {
+        let mac = try MACAddress("52:54:00:0c:00:03")
+        _ = try inventory.register(mac, MachineSpec(hostname: "four", profile: "p", ip: try IPv4Address("10.0.0.4")), source: "t")
+        let lastSeen = BootPlaneLastSeen()
+        let boot = try bootPlane(lastSeen: lastSeen)
+        func fetch(from peer: String, local: String = "10.0.0.1:8080") throws -> HTTPResponse {
+            boot.handle(try HTTPRequest(method: "GET", target: "/boot.ipxe?mac=\(mac)", headers: ["Host": "x"]),
+                        RequestContext(peer: try SocketAddress("\(peer):40000"), local: try SocketAddress(local)))
+        }
+        func expectFresh(_ response: HTTPResponse, server: String = "http://10.0.0.1:8080",
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+            #expect(response.status == 200, sourceLocation: sourceLocation)
+            #expect(String(decoding: response.body, as: UTF8.self) == (try freshScript(mac, server: server)), sourceLocation: sourceLocation)
+        }
+        // A stranger's fetch gets the script but starts nothing; the machine's own moves it to booting.
+        try expectFresh(try fetch(from: "10.0.0.99"))
+        #expect(try inventory.machine(mac)?.state == .registered)
+        try expectFresh(try fetch(from: "10.0.0.4"))
+        #expect(try inventory.machine(mac)?.state == .booting)
+        #expect(lastSeen.lastSeen(mac.description)?.from == "10.0.0.4")
+        // Again, unchanged: the kept script, the same bytes; who asked is still recorded.
+        try expectFresh(try fetch(from: "10.0.0.4"))
+        try expectFresh(try fetch(from: "10.0.0.98"))
+        #expect(lastSeen.lastSeen(mac.description)?.from == "10.0.0.98")
+        // The machine changes, the server address differs, the profile is reloaded: rendered again.
+        _ = try inventory.update(mac, MachinePatch(hostname: "five"), source: "t")
+        try expectFresh(try fetch(from: "10.0.0.4"))
+        #expect(String(decoding: try fetch(from: "10.0.0.4").body, as: UTF8.self).contains("five"))
+        try expectFresh(try fetch(from: "10.0.0.4", local: "10.9.9.9:80"), server: "http://10.9.9.9:80")
+        try directory.write("profiles/p.json", #"{"kernel": "k2", "cmdline": "again={{ machine.hostname }}", "userData": "user.yaml"}"#)
+        try profiles.reload()
+        try expectFresh(try fetch(from: "10.0.0.4"))
+        #expect(String(decoding: try fetch(from: "10.0.0.4").body, as: UTF8.self).contains("again=five"))
+        #expect(try inventory.events(mac).filter { $0.event == "boot-install" }.count == 1)
     }
 
     @Test("a reloaded profile renders from its new templates")

@@ -163,6 +163,8 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     private func logAccess(_ request: HTTPRequest, _ response: HTTPResponse, milliseconds: Double) {
+        // Its fields cost more to build than a cached answer: not when the line is not written.
+        guard log.writes(.info) else { return }
         let rounded = (milliseconds * 100).rounded() / 100
         let mac = response.subjectMAC ?? "-"
         log.info("request", [
