@@ -219,9 +219,11 @@ final class CloudImageRig: @unchecked Sendable {
     }
 
     /// Polls the machine's state until it is one of `states` or `seconds` pass; the last state seen.
+    /// Once a second: each poll is a provisionctl process, and a wait lasts minutes beside QEMU
+    /// machines that need every cycle.
     func waitForState(_ mac: String, _ states: Set<String>, seconds: Double) -> String? {
         var state: String?
-        _ = eventually(seconds: seconds, every: 0.25) {
+        _ = eventually(seconds: seconds, every: 1) {
             state = (try? JSONParser.parse(try server.ctl(["show", mac, "--json"]).stdout))?["state"]?.stringValue
             return state.map(states.contains) ?? false
         }
