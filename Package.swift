@@ -16,8 +16,10 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // epoll(7) and eventfd(2) from glibc's headers, for the HTTP event loops (`Net`).
+        .systemLibrary(name: "CEpoll"),
         .target(name: "Wire"),
-        .target(name: "Net"),
+        .target(name: "Net", dependencies: ["CEpoll"]),
         .target(name: "Clusters", dependencies: ["Wire"]),
         // Value types of machines, leases, clusters and the lifecycle table: pure, no SQLite.
         .target(name: "Model", dependencies: ["Wire", "Clusters"]),

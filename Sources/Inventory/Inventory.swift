@@ -17,14 +17,22 @@ public final class Inventory: @unchecked Sendable {
     let lookups: LookupCache
 
     public let path: String
+    /// Wraps every wait for the writer's queue (a commit and its fsync, or a lookup queued behind
+    /// one): provisiond passes `EventLoop.blocking`, so an HTTP event loop's thread about to wait
+    /// hands its loop to another thread first and the loop's other connections go on.
+    private let blockingSection: @Sendable (() -> Void) -> Void
+    /// A commit runs on `queue`: a lookup there would wait for its fsync.
+    private let committing = Atomic<Bool>(false)
     private let observers = Mutex<[@Sendable (InventoryChange) -> Void]>([])
 
     /// Opens (creating if needed) and migrates the database at `path`. `keepsLookups` is for the
     /// process that owns the database (provisiond): it answers repeated lookups from memory until
     /// its own next write, so a write by another process is seen only after that. Others (a test
     /// looking at a running server's database) read afresh every time.
-    public init(path: String, migrations: [Migration] = Schema.migrations, keepsLookups: Bool = false) throws(InventoryError) {
+    public init(path: String, migrations: [Migration] = Schema.migrations, keepsLookups: Bool = false,
+                blockingSection: @escaping @Sendable (() -> Void) -> Void = { $0() }) throws(InventoryError) {
         self.path = path
+        self.blockingSection = blockingSection
         lookups = LookupCache(enabled: keepsLookups)
         database = try Database(path: path)
         try Migrator.migrate(database, to: migrations, now: Timestamp.now)
@@ -55,11 +63,21 @@ public final class Inventory: @unchecked Sendable {
     /// Runs `body` on the inventory's queue with its connection. For reads only: every change
     /// goes through `write`, which tells `lookups` that its answers are out of date.
     func run<T>(_ body: (Database) throws(InventoryError) -> T) throws(InventoryError) -> T {
-        let result = queue.sync {
-            defer { database.finishStatements() }
-            return Result { () throws(InventoryError) -> T in try body(database) }
+        var result: Result<T, InventoryError>?
+        func lookup() {
+            result = queue.sync {
+                defer { database.finishStatements() }
+                return Result { () throws(InventoryError) -> T in try body(database) }
+            }
         }
-        return try result.get()
+        // Only a wait behind a commit counts as blocking: an idle queue answers at once, and
+        // handing an event loop away costs a thread.
+        if committing.load(ordering: .relaxed) || !pendingWrites.withLock({ $0.isEmpty }) {
+            blockingSection(lookup)
+        } else {
+            lookup()
+        }
+        return try result!.get()
     }
 
     /// Read connections at most: about one per core that serves requests, plus one.
@@ -83,7 +101,7 @@ public final class Inventory: @unchecked Sendable {
             let write = PendingWrite(body)
             pendingWrites.withLock { $0.append(write) }
             // When this returns the write has run: here, or in the commit of a thread before us.
-            queue.sync { commitPendingWrites() }
+            blockingSection { queue.sync { commitPendingWrites() } }
             return try write.outcome()
         })
     }
@@ -94,6 +112,8 @@ public final class Inventory: @unchecked Sendable {
             return pending
         }
         guard !writes.isEmpty else { return }
+        committing.store(true, ordering: .relaxed)
+        defer { committing.store(false, ordering: .relaxed) }
         do throws(InventoryError) {
             try database.transaction { () throws(InventoryError) in
                 for write in writes { write.run(in: database) }

@@ -1,73 +1,88 @@
+import CEpoll
 import Dispatch
 import Glibc
 
-/// An accepted, non-blocking TCP connection driven by Dispatch sources on its own serial queue.
-/// Every callback runs on `queue`, and every method must be called there.
-public final class TCPConnection: @unchecked Sendable {
+/// An accepted, non-blocking TCP connection owned by one `EventLoop`: its callbacks run on the
+/// thread driving that loop, and every method must be called there (`loop.execute` from
+/// elsewhere).
+public final class TCPConnection: @unchecked Sendable, EventLoopSocket {
     public let peer: SocketAddress
     /// The address the peer connected to: which of our addresses serves it.
     public let local: SocketAddress
-    public let queue: DispatchQueue
-    private let fd: Int32
-    private let readSource: DispatchSourceRead
-    private let writeSource: DispatchSourceWrite
-    private var readPaused = true
-    private var writeArmed = false
-    private var closed = false
+    public let loop: EventLoop
+    let fd: Int32
+    var interest = EpollInterest()
+    var loopKey: UInt64 = 0
+    var deadline: UInt64 = .max
+    public private(set) var isClosed = false
     /// What `send` and `sendFile` queued and the kernel has not taken yet, in order.
     private var outbox: [OutgoingSegment] = []
     /// Bytes the kernel has taken so far: lets a caller tell a slow reader from a stuck one.
     public private(set) var bytesSent: UInt64 = 0
     // The handlers hold their owner strongly; `close()` drops them, which ends the cycle.
     private var onData: (([UInt8]) -> Void)?
+    private var onDeadline: (() -> Void)?
     private var onClose: (() -> Void)?
 
-    private static let readChunk = 64 * 1024
-    /// Largest sendfile(2) per call, so one big file does not hold the queue for long.
+    /// Largest sendfile(2) per call, so one big file does not hold the loop for long.
     private static let fileChunk = 4 << 20
-    private static let targetQueue = DispatchQueue(label: "provisiond.tcp.connections", attributes: .concurrent)
 
-    init(fd: Int32, peer: SocketAddress) {
+    init(fd: Int32, peer: SocketAddress, loop: EventLoop) {
         self.fd = fd
         self.peer = peer
+        self.loop = loop
         local = SocketAddress(boundTo: fd)
-        queue = DispatchQueue(label: "provisiond.tcp.connection", target: Self.targetQueue)
-        readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        // The descriptor may be closed only after every source on it is cancelled: cancel the
-        // write source first, the read source from its cancel handler, and close from the last.
-        let readSource = readSource
-        writeSource.setCancelHandler { readSource.cancel() }
-        readSource.setCancelHandler { Glibc.close(fd) }
+        loop.load.add(1, ordering: .relaxed)
     }
 
-    /// Starts delivering received bytes to `onData`; `onClose` runs once when the connection ends
-    /// (peer closed, error, or `close()`).
-    public func start(onData: @escaping ([UInt8]) -> Void, onClose: @escaping () -> Void) {
+    /// Starts delivering received bytes to `onData`; `onDeadline` runs when the time given to
+    /// `setDeadline` comes; `onClose` runs once when the connection ends (peer closed, error, or
+    /// `close()`).
+    public func start(onData: @escaping ([UInt8]) -> Void, onDeadline: @escaping () -> Void = {}, onClose: @escaping () -> Void) {
         self.onData = onData
+        self.onDeadline = onDeadline
         self.onClose = onClose
-        // Strong captures keep the connection alive while its sources can fire; `close()` clears them.
-        readSource.setEventHandler { [self] in readAvailable() }
-        writeSource.setEventHandler { [self] in flush() }
         resumeReading()
     }
 
     public func pauseReading() {
-        guard !readPaused, !closed else { return }
-        readPaused = true
-        readSource.suspend()
+        interest.reading = false
+        settle()
     }
 
     public func resumeReading() {
-        guard readPaused, !closed else { return }
-        readPaused = false
-        readSource.resume()
+        interest.reading = true
+        settle()
+    }
+
+    /// `onDeadline` runs at `uptimeNanoseconds` (`DispatchTime`'s clock), or soon after.
+    public func setDeadline(_ uptimeNanoseconds: UInt64) {
+        guard !isClosed else { return }
+        deadline = uptimeNanoseconds
+        loop.deadlineChanged(self)
+    }
+
+    /// Runs `body` (a request's handler) here on the loop. Should it block (`EventLoop.blocking`),
+    /// this connection is parked and the loop goes on without it: `loop.inLoop` is false once
+    /// `body` returns, and the answer must go back through `loop.execute`, then `unpark()`.
+    public func handle<T>(_ body: () -> T) -> T { loop.whileHandling(self, body) }
+
+    /// No events until `unpark()`: the request is being answered on another thread.
+    public func park() {
+        interest.parked = true
+        settle()
+    }
+
+    public func unpark() {
+        interest.parked = false
+        settle()
+        loop.deadlineChanged(self)
     }
 
     /// Queues `bytes`; `completion` runs when the kernel has taken all of them (not run if the
     /// connection closes first).
     public func send(_ bytes: [UInt8], completion: (() -> Void)? = nil) {
-        guard !closed else { return }
+        guard !isClosed else { return }
         outbox.append(OutgoingSegment(content: .bytes(bytes, sent: 0), completion: completion))
         flush()
     }
@@ -75,7 +90,7 @@ public final class TCPConnection: @unchecked Sendable {
     /// Queues `length` bytes of the open file `file` from `offset`, sent with sendfile(2) so the
     /// file never passes through our memory. The connection owns `file` from now on and closes it.
     public func sendFile(_ file: Int32, offset: Int, length: Int, completion: (() -> Void)? = nil) {
-        guard !closed else {
+        guard !isClosed else {
             Glibc.close(file)
             return
         }
@@ -84,18 +99,18 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     public func close() {
-        guard !closed else { return }
-        closed = true
+        guard !isClosed else { return }
+        isClosed = true
         for segment in outbox { segment.release() }
         outbox.removeAll()
-        // Suspended sources must be resumed before cancellation.
-        if readPaused { readSource.resume() }
-        if !writeArmed { writeSource.resume() }
-        readSource.setEventHandler(handler: nil)
-        writeSource.setEventHandler(handler: nil)
-        writeSource.cancel()
+        // Closing the descriptor takes it out of the epoll set: no epoll_ctl needed.
+        interest.closed()
+        loop.remove(self)
+        Glibc.close(fd)
+        loop.load.subtract(1, ordering: .relaxed)
         let handler = onClose
         onData = nil
+        onDeadline = nil
         onClose = nil
         handler?()
     }
@@ -105,56 +120,65 @@ public final class TCPConnection: @unchecked Sendable {
     /// is a FIN and the client reads the answer instead of a reset (RFC 9112 §9.6: a close with
     /// unread data sends RST, which may discard the response).
     public func refuse(with bytes: [UInt8]) {
-        var scratch = [UInt8](repeating: 0, count: 4096)
         for _ in 0..<16 {
-            let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count <= 0 { break }
+            if recv(fd, loop.scratch.baseAddress, loop.scratch.count, Int32(MSG_DONTWAIT)) <= 0 { break }
         }
-        writeSource.setEventHandler { [self] in flush() }
         send(bytes) { [self] in close() }
     }
 
-    private func readAvailable() {
-        // Received into uninitialized scratch and copied out at its length: a zeroed 64 KiB array
-        // per read cost more than the small request it held.
-        let (count, bytes) = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readChunk) { scratch in
-            let count = recv(fd, scratch.baseAddress, scratch.count, 0)
-            return (count, count > 0 ? Array(scratch[..<count]) : [])
+    func handle(events: UInt32) {
+        let failed = events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+        if interest.reading, failed || events & EPOLLIN.rawValue != 0 {
+            readAvailable()
         }
+        // The read's handler may have closed us, or given the loop away (`handle(_:)`).
+        guard !isClosed, loop.inLoop else { return }
+        if interest.writing, failed || events & EPOLLOUT.rawValue != 0 { flush() }
+    }
+
+    func deadlineReached() { onDeadline?() }
+
+    private func settle() {
+        guard !isClosed else { return }
+        if !loop.update(self) { close() }
+    }
+
+    private func readAvailable() {
+        let count = recv(fd, loop.scratch.baseAddress, loop.scratch.count, 0)
         if count > 0 {
-            onData?(bytes)
+            onData?(Array(UnsafeRawBufferPointer(rebasing: loop.scratch[..<count])))
         } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             close()
         }
     }
 
-    /// Writes queued segments until the kernel's buffer is full (then waits for the write
-    /// source) or everything is sent.
+    /// Writes queued segments until the kernel's buffer is full (then waits for EPOLLOUT) or
+    /// everything is sent.
     private func flush() {
-        while !closed, !outbox.isEmpty {
-            let written = outbox[0].write(to: fd, maxFileChunk: Self.fileChunk)
-            switch written {
+        while !isClosed, !outbox.isEmpty {
+            switch outbox[0].write(to: fd, maxFileChunk: Self.fileChunk) {
             case .progress(let count):
                 bytesSent += UInt64(count)
                 if outbox[0].isDone {
                     let finished = outbox.removeFirst()
                     finished.release()
                     finished.completion?()
+                    // A completion may answer the next request, whose handler may give the
+                    // loop away: the rest is the next driver's.
+                    guard loop.inLoop else { return }
                 }
             case .wouldBlock:
-                if !writeArmed {
-                    writeArmed = true
-                    writeSource.resume()
-                }
+                interest.writing = true
+                settle()
                 return
             case .failed:
                 close()
                 return
             }
         }
-        if writeArmed, !closed {
-            writeArmed = false
-            writeSource.suspend()
+        if interest.writing {
+            interest.writing = false
+            settle()
         }
     }
 }

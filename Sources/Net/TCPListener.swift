@@ -1,30 +1,42 @@
+import CEpoll
 import Dispatch
 import Glibc
+import Synchronization
 
-/// A listening TCP socket that hands each accepted connection to `onAccept`.
+/// A listening TCP socket whose connections go to an `EventLoopGroup`. The one socket is in every
+/// loop's epoll set with EPOLLEXCLUSIVE (the kernel wakes one loop, not all, per new connection);
+/// the loop that wakes accepts what is pending and gives each connection to the loop holding the
+/// fewest, so connections opened at once (wrk's 32) spread over the cores. One socket rather
+/// than SO_REUSEPORT one per loop: with SO_REUSEPORT a second provisiond would bind the same port
+/// without an error and take half of the connections.
 public final class TCPListener: @unchecked Sendable {
     /// The bound address, with the port the kernel chose when 0 was asked for.
     public let address: SocketAddress
     private let fd: Int32
-    private let queue = DispatchQueue(label: "provisiond.tcp.accept")
-    private let source: DispatchSourceRead
-    // Touched only on `queue`.
-    private var paused = false
-    private var started = false
+    private let group: EventLoopGroup
+    /// The socket's place in each loop's set, in the order of `group.loops`.
+    private var entries: [ListeningEntry] = []
     /// A descriptor held in reserve, given up for a moment when accept(2) fails for want of
     /// descriptors: see `shedPending()`.
     private let spare = SpareDescriptor()
+    private let isClosed = Atomic<Bool>(false)
     private let onShed: @Sendable () -> Void
+    private let onAccept: @Sendable (TCPConnection) -> Void
     /// An accepted descriptor numbered this high is closed at once: the kernel hands out the
     /// lowest free number, so it means fewer than `headroom` remain, and the process must never
     /// run out. libdispatch's worker-pool monitor opens /proc/self/task/*/stat and traps when
     /// that fails (seen: SIGILL in _dispatch_workq_monitor_pools at a 64-descriptor limit).
     private let watermark: Int32
     static let headroom: rlim_t = 16
+    /// Connections taken per wake-up at most, so a burst cannot hold one loop for long.
+    private static let acceptsPerWake = 64
+    /// How long a loop stops accepting after the kernel ran out of memory for a connection.
+    private static let backOff: UInt64 = 100_000_000
 
-    /// `onShed` runs (on the accept queue) for each connection taken and closed at once because
-    /// the process was out of descriptors.
-    public init(address: SocketAddress, backlog: Int32 = 1024, onShed: @escaping @Sendable () -> Void = {},
+    /// `onShed` runs (on a loop) for each connection taken and closed at once because the process
+    /// was out of descriptors; `onAccept` (on a loop) for each connection, owned by the loop it
+    /// names.
+    public init(address: SocketAddress, backlog: Int32 = 1024, group: EventLoopGroup = .shared, onShed: @escaping @Sendable () -> Void = {},
                 onAccept: @escaping @Sendable (TCPConnection) -> Void) throws(NetError) {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetError("socket", address: address.description) }
@@ -46,52 +58,47 @@ public final class TCPListener: @unchecked Sendable {
             throw error
         }
         self.fd = fd
+        self.group = group
         self.onShed = onShed
+        self.onAccept = onAccept
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         watermark = Int32(clamping: limit.rlim_cur > 2 * Self.headroom ? limit.rlim_cur - Self.headroom : limit.rlim_cur / 2)
         self.address = SocketAddress(boundTo: fd)
-        source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.acceptPending(onAccept) }
-        let spare = spare
-        source.setCancelHandler {
-            Glibc.close(fd)
-            _ = spare.release()
-        }
+        entries = group.loops.map { ListeningEntry(fd: fd, loop: $0) }
     }
 
     public func start() {
-        queue.sync {
-            started = true
-            source.resume()
+        for entry in entries {
+            entry.loop.sync { [self] in
+                entry.listener = self
+                entry.resume()
+            }
         }
     }
 
-    /// A listener made but never started (startup failed further on) still owns an inactive
-    /// source: Dispatch traps when one is released without being resumed, so resume it here,
-    /// with no handler, and cancel it, which closes the socket.
+    /// A listener never started (startup failed further on) still holds its socket.
     deinit {
-        if !started {
-            source.setEventHandler(handler: nil)
-            source.resume()
-        }
-        source.cancel()
+        if !isClosed.load(ordering: .relaxed) { Glibc.close(fd) }
     }
 
-    /// Runs `body` on the accept queue, after whatever it is doing now (a liveness probe).
-    public func probe(_ body: @escaping @Sendable () -> Void) { queue.async(execute: body) }
+    /// Runs `body` once every loop has run what it was doing now (a liveness probe).
+    public func probe(_ body: @escaping @Sendable () -> Void) {
+        let countdown = Countdown(entries.count, then: body)
+        for entry in entries { entry.loop.execute { countdown.tick() } }
+    }
 
     /// Stops accepting; connections already accepted carry on.
     public func close() {
-        queue.sync {
-            if paused { source.resume() }
-            paused = false
-            source.cancel()
-        }
+        guard !isClosed.exchange(true, ordering: .relaxed) else { return }
+        for entry in entries { entry.loop.sync { entry.stop() } }
+        Glibc.close(fd)
+        spare.close()
     }
 
-    private func acceptPending(_ onAccept: @Sendable (TCPConnection) -> Void) {
-        while true {
+    /// Accepts what is pending on `entry`'s loop and hands each connection on.
+    fileprivate func acceptPending(_ entry: ListeningEntry) {
+        for _ in 0..<Self.acceptsPerWake {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) {
@@ -108,7 +115,7 @@ public final class TCPListener: @unchecked Sendable {
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
                 var yes: Int32 = 1
                 setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
-                onAccept(TCPConnection(fd: client, peer: SocketAddress(storage: storage)))
+                onAccept(TCPConnection(fd: client, peer: SocketAddress(storage: storage), loop: group.leastLoaded()))
                 continue
             }
             switch errno {
@@ -117,18 +124,13 @@ public final class TCPListener: @unchecked Sendable {
             case EMFILE, ENFILE:
                 // Out of descriptors (the planes' budgets keep us below the limit, but not every
                 // descriptor is theirs): the pending connection would stay queued, its client
-                // hanging, and the source fire again at once. Take it with the spare and close it.
+                // hanging, and the socket be reported again at once. Take it with the spare and
+                // close it.
                 if shedPending() { continue }
                 fallthrough
             case ENOBUFS, ENOMEM:
                 // Back off instead of spinning, and retry when some have closed.
-                paused = true
-                source.suspend()
-                queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
-                    guard let self, paused else { return }
-                    paused = false
-                    source.resume()
-                }
+                entry.pause(for: Self.backOff)
                 return
             default:
                 return
@@ -140,34 +142,94 @@ public final class TCPListener: @unchecked Sendable {
     /// connection into its place and close that at once (the client sees the connection end
     /// instead of waiting in the queue), then take the spare back. False when there is no spare.
     private func shedPending() -> Bool {
-        // A spare lost to another thread last time is taken again when one is free.
-        spare.reclaim()
-        guard spare.release() else { return false }
-        let client = accept(fd, nil, nil)
-        if client >= 0 { Glibc.close(client) }
-        spare.reclaim()
-        guard client >= 0 else { return false }
+        guard spare.whileReleased({ accept(fd, nil, nil) }) else { return false }
         onShed()
         return true
     }
 }
 
-/// `/dev/null` opened and kept, so that one descriptor can be freed when none are left. Touched
-/// only on the listener's queue (its cancel handler runs there too).
-private final class SpareDescriptor: @unchecked Sendable {
-    private var fd: Int32
+/// The listening socket's place in one loop's epoll set; touched only on that loop.
+private final class ListeningEntry: EventLoopSocket, @unchecked Sendable {
+    let fd: Int32
+    let loop: EventLoop
+    var interest = EpollInterest(addFlags: EPOLLEXCLUSIVE.rawValue)
+    var loopKey: UInt64 = 0
+    var deadline: UInt64 = .max
+    /// Set on start, dropped on stop (the listener holds its entries: this ends the cycle).
+    var listener: TCPListener?
 
-    init() { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
-
-    /// Closes the spare; false if there was none (the last reclaim failed).
-    func release() -> Bool {
-        guard fd >= 0 else { return false }
-        Glibc.close(fd)
-        fd = -1
-        return true
+    init(fd: Int32, loop: EventLoop) {
+        self.fd = fd
+        self.loop = loop
     }
 
-    func reclaim() {
-        if fd < 0 { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
+    func handle(events: UInt32) { listener?.acceptPending(self) }
+
+    /// The back-off is over.
+    func deadlineReached() { resume() }
+
+    func resume() {
+        guard listener != nil else { return }
+        interest.reading = true
+        loop.update(self)
+    }
+
+    func pause(for nanoseconds: UInt64) {
+        interest.reading = false
+        loop.update(self)
+        deadline = DispatchTime.now().uptimeNanoseconds + nanoseconds
+        loop.deadlineChanged(self)
+    }
+
+    func stop() {
+        interest.reading = false
+        loop.update(self)
+        loop.remove(self)
+        listener = nil
+    }
+}
+
+/// Runs its action when ticked `count` times, from any threads.
+private final class Countdown: Sendable {
+    private let remaining: Mutex<Int>
+    private let action: @Sendable () -> Void
+
+    init(_ count: Int, then action: @escaping @Sendable () -> Void) {
+        remaining = Mutex(count)
+        self.action = action
+    }
+
+    func tick() {
+        if remaining.withLock({ $0 -= 1; return $0 == 0 }) { action() }
+    }
+}
+
+/// `/dev/null` opened and kept, so that one descriptor can be freed when none are left. Several
+/// loops accept at once: the lock makes each give-up-and-take-back whole.
+private final class SpareDescriptor: Sendable {
+    private let fd: Mutex<Int32>
+
+    init() { fd = Mutex(open("/dev/null", O_RDONLY | O_CLOEXEC)) }
+
+    /// Closes the spare, runs `body` (which takes the freed descriptor and returns it, or -1),
+    /// closes that and takes the spare back; false when there was no spare (or `body` failed).
+    func whileReleased(_ body: () -> Int32) -> Bool {
+        fd.withLock { spare in
+            // A spare lost last time is taken again when one is free.
+            if spare < 0 { spare = open("/dev/null", O_RDONLY | O_CLOEXEC) }
+            guard spare >= 0 else { return false }
+            Glibc.close(spare)
+            let taken = body()
+            if taken >= 0 { Glibc.close(taken) }
+            spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            return taken >= 0
+        }
+    }
+
+    func close() {
+        fd.withLock { spare in
+            if spare >= 0 { Glibc.close(spare) }
+            spare = -1
+        }
     }
 }

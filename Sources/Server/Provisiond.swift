@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Inventory
 import Net
+import Wire
 
 /// The running server: opens the inventory, starts the listeners, and shuts down on SIGTERM or
 /// SIGINT.
@@ -36,7 +37,8 @@ public final class Provisiond: @unchecked Sendable {
         for (given, resolved) in [(config.assetsDir, config.resolvedAssetsDir), (config.tftpRoot, config.resolvedTFTPRoot)] where given == nil {
             try? FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
         }
-        do { inventory = try Inventory(path: config.databasePath, keepsLookups: true) } catch { throw StartupError(error.description) }
+        do { inventory = try Inventory(path: config.databasePath, keepsLookups: true,
+                                                blockingSection: { EventLoop.blocking($0) }) } catch { throw StartupError(error.description) }
         ServerMetrics.shared.attach(inventory, subnets: config.dhcp.subnets)
         let token = try AdminToken.loadOrCreate(path: config.adminTokenPath, log: log)
         let hooks = HookRunner(directory: config.resolvedHooksDir, timeout: config.hookTimeout, inventory: inventory, log: log.named("hooks"),
@@ -80,7 +82,9 @@ public final class Provisiond: @unchecked Sendable {
         var options = HTTPServerOptions(idleTimeout: config.idleTimeout, headTimeout: config.requestHeadTimeout,
                                         bodyTimeout: config.requestBodyTimeout, connections: descriptors.httpConnections,
                                         connectionsPerAddress: config.httpConnectionsPerAddress)
-        let http = try Self.server("http", config.httpListen, options, log.named("http"), boot.handle)
+        // Every boot-plane request runs on its event loop: they read memory, files and the inventory's
+        // caches, and their writes wait through `EventLoop.blocking`.
+        let http = try Self.server("http", config.httpListen, options, log.named("http"), runsOnLoop: { _ in true }, boot.handle)
         options.connections = descriptors.adminConnections
         options.connectionsPerAddress = config.adminConnectionsPerAddress
         let serverURL = config.serverURL ?? Self.reachableURL(http.address)
@@ -101,9 +105,13 @@ public final class Provisiond: @unchecked Sendable {
         powerPoller = config.powerPollInterval.map { PowerPoller(service: power, interval: $0, log: log.named("power-poller")) }
         admin.images = images
         // The metrics listener (off by default) takes the admin plane's figures.
-        var servers = [try Self.server("admin", config.adminListen, options, log.named("admin"), admin.handle), http]
+        // The admin API on Dispatch (Proxmox operations, power, bulk writes may take seconds), but for
+        // the probes that must answer while it is busy.
+        let adminServer = try Self.server("admin", config.adminListen, options, log.named("admin"),
+                                    runsOnLoop: { $0.path == "/healthz" || $0.path == "/metrics" }, admin.handle)
+        var servers = [adminServer, http]
         if let listen = config.metricsListen {
-            servers.append(try Self.server("metrics", listen, options, log.named("metrics"), MetricsEndpoint.handle))
+            servers.append(try Self.server("metrics", listen, options, log.named("metrics"), runsOnLoop: { _ in true }, MetricsEndpoint.handle))
         }
         self.servers = servers
         tftp = try Self.tftpService(config, transfers: descriptors.tftpTransfers, log.named("tftp"))
@@ -181,9 +189,10 @@ public final class Provisiond: @unchecked Sendable {
     }
 
     private static func server(_ name: String, _ listen: String, _ options: HTTPServerOptions, _ log: Logger,
-                               _ handler: @escaping HTTPHandler) throws(StartupError) -> HTTPServer {
+                               runsOnLoop: @escaping @Sendable (HTTPRequest) -> Bool, _ handler: @escaping HTTPHandler) throws(StartupError) -> HTTPServer {
         do {
-            return try HTTPServer(name: name, address: try SocketAddress(listen), options: options, log: log, handler: handler)
+            return try HTTPServer(name: name, address: try SocketAddress(listen), options: options, log: log, runsOnLoop: runsOnLoop,
+                                  handler: handler)
         } catch let error as SocketAddressError {
             throw StartupError("\(name) listen: \(error.description)")
         } catch {

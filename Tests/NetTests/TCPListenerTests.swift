@@ -10,7 +10,7 @@ import Testing
     /// An echo server: every byte received is sent back.
     private func echoServer(_ address: String) throws -> TCPListener {
         let listener = try TCPListener(address: try SocketAddress(address)) { connection in
-            connection.queue.async {
+            connection.loop.execute {
                 connection.start(onData: { bytes in connection.send(bytes) }, onClose: {})
             }
         }
@@ -37,7 +37,7 @@ import Testing
     @Test func closeRunsOnCloseOnceWhenThePeerHangsUp() throws {
         let closed = Atomic<Int>(0)
         let listener = try TCPListener(address: try SocketAddress("127.0.0.1:0")) { connection in
-            connection.queue.async { connection.start(onData: { _ in }, onClose: { closed.add(1, ordering: .relaxed) }) }
+            connection.loop.execute { connection.start(onData: { _ in }, onClose: { closed.add(1, ordering: .relaxed) }) }
         }
         listener.start()
         defer { listener.close() }

@@ -22,8 +22,7 @@ final class ConnectionRegistry: Sendable {
 
     init(budget: ConnectionBudget) { state = Mutex(State(budget: budget)) }
 
-    /// Decides on `connection`; the session is made only for an admitted one (a session owns a
-    /// timer source, which must not be dropped unstarted).
+    /// Decides on `connection`; the session is made only for an admitted one.
     func admit(_ connection: TCPConnection, session makeSession: (TCPConnection) -> HTTPSession) -> Admission {
         let source = connection.peer.hostText
         return state.withLock { state in
@@ -56,6 +55,6 @@ final class ConnectionRegistry: Sendable {
 
     func closeAll() {
         let open = state.withLock { $0.bySource.values.flatMap { $0 } }
-        for session in open { session.connection.queue.sync { session.connection.close() } }
+        for session in open { session.connection.loop.sync { session.connection.close() } }
     }
 }

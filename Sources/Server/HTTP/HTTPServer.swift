@@ -19,7 +19,9 @@ public struct RequestContext: Sendable {
     public func serverURL(override: String?) -> String { override ?? "http://\(local)" }
 }
 
-/// Answers one request. Handlers run on the connection's queue and may block briefly (SQLite).
+/// Answers one request: on the connection's event loop when the server's `runsOnLoop` says so
+/// (then a wait goes through `EventLoop.blocking`: the inventory's commits do), else on Dispatch,
+/// where it may block as long as it needs (Proxmox, long reads).
 public typealias HTTPHandler = @Sendable (HTTPRequest, RequestContext) -> HTTPResponse
 
 public struct HTTPServerOptions: Sendable {
@@ -63,7 +65,10 @@ public final class HTTPServer: @unchecked Sendable {
     /// Seconds a refused client is asked to wait (RFC 9110 §10.2.3).
     static let retryAfterSeconds = 2
 
-    public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) throws(NetError) {
+    /// `runsOnLoop` picks the requests answered on the event loop that read them; the others are
+    /// answered on Dispatch.
+    public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger,
+                runsOnLoop: @escaping @Sendable (HTTPRequest) -> Bool, handler: @escaping HTTPHandler) throws(NetError) {
         self.name = name
         heartbeat = Heartbeat(plane: name)
         let registry = ConnectionRegistry(budget: ConnectionBudget(total: options.connections, perSource: options.connectionsPerAddress))
@@ -72,17 +77,19 @@ public final class HTTPServer: @unchecked Sendable {
         self.refusals = refusals
         let busy = Self.busyResponse
         listener = try TCPListener(address: address, onShed: { refusals.count("out_of_descriptors") }) { connection in
-            switch registry.admit(connection, session: { HTTPSession(connection: $0, options: options, log: log, handler: handler) }) {
+            switch registry.admit(connection, session: {
+                HTTPSession(connection: $0, options: options, log: log, handler: handler, runsOnLoop: runsOnLoop)
+            }) {
             case .refuse(let reason):
                 refusals.count(reason.rawValue)
                 ServerMetrics.shared.httpRequest(listener: name, path: "", status: 503, seconds: 0)
-                connection.queue.async { connection.refuse(with: busy) }
+                connection.loop.execute { connection.refuse(with: busy) }
             case .admit(let session, let evicted):
                 if let evicted {
                     refusals.count("evicted")
-                    evicted.connection.queue.async { evicted.connection.close() }
+                    evicted.connection.loop.execute { evicted.connection.close() }
                 }
-                connection.queue.async { session.start { registry.remove(session) } }
+                connection.loop.execute { session.start { registry.remove(session) } }
             }
         }
     }
@@ -96,8 +103,8 @@ public final class HTTPServer: @unchecked Sendable {
 
     public func start() { listener.start() }
 
-    /// Makes the heartbeat beat from the accept queue: it beats only while that queue, and
-    /// Dispatch's threads behind it, get to run.
+    /// Makes the heartbeat beat once every event loop has run the probe: it beats only while
+    /// they all get to run.
     public func probe() { listener.probe { [heartbeat] in heartbeat.beat() } }
 
     /// Stops accepting and closes every open connection.

@@ -6,72 +6,56 @@ import Wire
 
 /// One HTTP connection: parses requests as bytes arrive, answers them one at a time in order,
 /// and closes on errors, `Connection: close` or idleness. Everything runs on the connection's
-/// queue.
+/// event loop: a request's handler inline when `runsOnLoop` says it may (it may still block on a
+/// commit: `EventLoop.blocking` then gives the loop to another thread), else on Dispatch, its
+/// answer coming back through the loop's mailbox.
 final class HTTPSession: @unchecked Sendable {
     let connection: TCPConnection
     private let options: HTTPServerOptions
     private let log: Logger
     private let handler: HTTPHandler
+    private let runsOnLoop: @Sendable (HTTPRequest) -> Bool
     private var parser: HTTPRequestParser
     private var deadlines: RequestDeadlines
-    private let timer: DispatchSourceTimer
-    /// When the timer fires next (`.max`: not scheduled).
-    private var timerDeadline: UInt64 = .max
     /// A response is being written: further pipelined requests wait, and reading pauses so a
     /// client cannot make us buffer without bound.
     private var writing = false
+    /// Inside `respond`'s send: a completion that runs at once is `respond`'s own business.
+    private var sending = false
     private var closing = false
     private var bytesSentAtLastCheck: UInt64 = 0
 
-    init(connection: TCPConnection, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler) {
+    init(connection: TCPConnection, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler,
+         runsOnLoop: @escaping @Sendable (HTTPRequest) -> Bool) {
         self.connection = connection
         self.options = options
         self.log = log
         self.handler = handler
+        self.runsOnLoop = runsOnLoop
         parser = HTTPRequestParser(limits: options.limits)
         deadlines = RequestDeadlines(idle: options.idleTimeout, head: options.headTimeout, body: options.bodyTimeout,
                                      now: DispatchTime.now().uptimeNanoseconds)
-        timer = DispatchSource.makeTimerSource(queue: connection.queue)
     }
 
     func start(onClose: @escaping () -> Void) {
-        // Strong captures: the session lives while its connection is open. Closing the connection
-        // drops its handlers, and the timer's is dropped here.
-        timer.setEventHandler { [self] in timerFired() }
-        rearmTimer()
-        timer.resume()
+        // Strong captures: the session lives while its connection is open; closing the connection
+        // drops its handlers.
         connection.start(
             onData: { [self] bytes in
                 parser.append(bytes)
                 deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
                 answerPending()
-                rearmTimer()
             },
-            onClose: { [self] in
-                timer.setEventHandler(handler: nil)
-                timer.cancel()
-                onClose()
-            })
+            onDeadline: { [self] in deadlineReached() },
+            onClose: onClose)
+        connection.setDeadline(deadlines.nextDeadline)
     }
 
-    /// Reschedules only when a clock now runs out before the timer fires. Requests move the
-    /// deadlines later, and a timer that fires early finds nothing expired and rearms: each
-    /// reschedule wakes Dispatch's manager thread, which cost about 15 % of the CPU under wrk when
-    /// done twice a request (perf, bench/http.sh).
-    private func rearmTimer() {
-        let next = deadlines.nextDeadline
-        guard next < timerDeadline else { return }
-        timerDeadline = next
-        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: next))
-    }
-
-    private func timerFired() {
-        dispatchPrecondition(condition: .onQueue(connection.queue))
-        timerDeadline = .max
+    private func deadlineReached() {
         let now = DispatchTime.now().uptimeNanoseconds
         switch deadlines.expired(at: now) {
         case nil:
-            rearmTimer()
+            break
         case .head:
             cutOff("request head", within: options.headTimeout)
         case .body:
@@ -81,13 +65,13 @@ final class HTTPSession: @unchecked Sendable {
             if writing, connection.bytesSent != bytesSentAtLastCheck {
                 bytesSentAtLastCheck = connection.bytesSent
                 deadlines.activity(at: now)
-                rearmTimer()
             } else if parser.bufferedByteCount > 0 && !writing {
                 cutOff("request", within: options.idleTimeout)
             } else {
                 connection.close()
             }
         }
+        connection.setDeadline(deadlines.nextDeadline)
     }
 
     /// RFC 9110 §15.5.9: tell a client that stalled mid-request why it is cut off, and close.
@@ -98,16 +82,16 @@ final class HTTPSession: @unchecked Sendable {
         respond(HTTPResponse.error(408, message), keepAlive: false, includeBody: true)
     }
 
-    /// Answers every complete request buffered, one after another.
+    /// Answers every complete request buffered, one after another, until one's answer is still
+    /// being written or is being made elsewhere.
     private func answerPending() {
-        dispatchPrecondition(condition: .onQueue(connection.queue))
-        while !writing && !closing {
+        while connection.loop.inLoop, !connection.isClosed, !writing {
             let request: HTTPRequest
             do {
                 guard let next = try parser.nextRequest() else {
                     deadlines.waiting(at: DispatchTime.now().uptimeNanoseconds, buffered: parser.bufferedByteCount,
                                       readingBody: parser.isReadingBody)
-                    return
+                    break
                 }
                 request = next
             } catch {
@@ -116,50 +100,93 @@ final class HTTPSession: @unchecked Sendable {
                 respond(HTTPResponse.error(error.status, error.description), keepAlive: false, includeBody: true)
                 return
             }
-            let started = DispatchTime.now().uptimeNanoseconds
-            deadlines.answering(at: started)
-            let context = RequestContext(peer: connection.peer, local: connection.local)
-            let response = handler(request, context)
-            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
-            logAccess(request, response, milliseconds: milliseconds)
-            ServerMetrics.shared.httpRequest(listener: log.component, path: request.path, status: response.status, seconds: milliseconds / 1000)
-            respond(response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
+            guard answer(request) else { return }
         }
+        // Not when this thread gave the loop away: the session is the next driver's now.
+        if connection.loop.inLoop { connection.setDeadline(deadlines.nextDeadline) }
+    }
+
+    /// Runs the handler and responds; false when the answer is being made elsewhere (the
+    /// connection is parked, and `resume` takes over on the loop).
+    private func answer(_ request: HTTPRequest) -> Bool {
+        let started = DispatchTime.now().uptimeNanoseconds
+        deadlines.answering(at: started)
+        let context = RequestContext(peer: connection.peer, local: connection.local)
+        guard runsOnLoop(request) else {
+            connection.park()
+            DispatchQueue.global().async { [self, handler] in
+                let response = handler(request, context)
+                connection.loop.execute { [self] in resume(request, response, started: started) }
+            }
+            return false
+        }
+        let response = connection.handle { handler(request, context) }
+        guard connection.loop.inLoop else {
+            // The handler blocked and this thread gave the loop to another (EventLoop.blocking).
+            connection.loop.execute { [self] in resume(request, response, started: started) }
+            return false
+        }
+        finish(request, response, started: started)
+        return true
+    }
+
+    /// An answer made elsewhere is back on the loop.
+    private func resume(_ request: HTTPRequest, _ response: HTTPResponse, started: UInt64) {
+        connection.unpark()
+        finish(request, response, started: started)
+        answerPending()
+    }
+
+    private func finish(_ request: HTTPRequest, _ response: HTTPResponse, started: UInt64) {
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        logAccess(request, response, milliseconds: milliseconds)
+        ServerMetrics.shared.httpRequest(listener: log.component, path: request.path, status: response.status, seconds: milliseconds / 1000)
+        respond(response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
     }
 
     private func respond(_ response: HTTPResponse, keepAlive: Bool, includeBody: Bool) {
-        dispatchPrecondition(condition: .onQueue(connection.queue))
         writing = true
         closing = !keepAlive
-        let finished: () -> Void = { [self] in
+        let written: () -> Void = { [self] in
             writing = false
-            if closing {
-                connection.close()
-                return
-            }
-            // Idleness counts from the end of the answer: a handler that ran longer than the
-            // timeout (a Proxmox operation) must not have its keep-alive connection cut at once.
-            deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
-            connection.resumeReading()
-            answerPending()
-            rearmTimer()
+            if !sending { answerWritten() }
         }
+        sending = true
         if let file = response.file {
             connection.send(response.encodeHead(keepAlive: keepAlive))
             if includeBody {
-                connection.sendFile(file.descriptor, offset: file.offset, length: file.length, completion: finished)
+                connection.sendFile(file.descriptor, offset: file.offset, length: file.length, completion: written)
             } else {
                 close(file.descriptor)
-                connection.send([], completion: finished)
+                connection.send([], completion: written)
             }
         } else {
-            connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody), completion: finished)
+            connection.send(response.encode(keepAlive: keepAlive, includeBody: includeBody), completion: written)
         }
-        // Reading pauses only while an answer is still being written (the kernel did not take it
-        // all at once), so a client cannot make us buffer without bound. Most answers are taken at
-        // once: pausing and resuming the read source for them woke Dispatch's manager thread
-        // twice a request (perf, bench/http.sh).
-        if writing { connection.pauseReading() }
+        sending = false
+        if writing {
+            // Reading pauses only while an answer is still being written (the kernel did not take
+            // it all at once), so a client cannot make us buffer without bound. Most answers are
+            // taken at once, and then no epoll_ctl is made.
+            connection.pauseReading()
+        } else {
+            settleAfterAnswer()
+        }
+    }
+
+    /// The last byte of an answer left after the kernel's buffer had filled: go on reading.
+    private func answerWritten() {
+        settleAfterAnswer()
+        guard !connection.isClosed else { return }
+        connection.resumeReading()
+        answerPending()
+    }
+
+    private func settleAfterAnswer() {
+        if closing { return connection.close() }
+        // Idleness counts from the end of the answer: a handler that ran longer than the
+        // timeout (a Proxmox operation) must not have its keep-alive connection cut at once.
+        deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
     }
 
     private func logAccess(_ request: HTTPRequest, _ response: HTTPResponse, milliseconds: Double) {

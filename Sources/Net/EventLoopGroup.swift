@@ -1,0 +1,19 @@
+import Glibc
+
+/// One `EventLoop` per core (nginx's worker per core, in threads): the HTTP planes' connections
+/// are shared out among them, each owned by one loop for its whole life.
+public final class EventLoopGroup: Sendable {
+    public let loops: [EventLoop]
+
+    public init(count: Int, name: String) {
+        loops = (0..<max(1, count)).map { EventLoop(name: "\(name)-\($0)") }
+    }
+
+    /// The process's loops, one per online CPU, shared by every HTTP listener.
+    public static let shared = EventLoopGroup(count: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), name: "http-loop")
+
+    /// The loop holding the fewest connections: where a new one goes.
+    func leastLoaded() -> EventLoop {
+        loops.min { $0.load.load(ordering: .relaxed) < $1.load.load(ordering: .relaxed) }!
+    }
+}
