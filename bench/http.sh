@@ -11,7 +11,8 @@
 # request comes from 127.0.0.1, which is the user-data machine's reserved IP (`register --ip`).
 # Other processes' share of the CPUs during each run is printed (busy time in /proc/stat less
 # provisiond's, nginx's and wrk's own), with a warning at 5 % or more: figures are only worth
-# quoting from a quiet machine. Prints a table and saves it to bench/results/http-DATE.txt.
+# quoting from a quiet machine. Beside requests per server CPU second, context switches per
+# request (every thread's, from /proc/PID/task/*/status) show what a thread hand-off costs. Prints a table and saves it to bench/results/http-DATE.txt.
 # Everything listens on 127.0.0.1 and is stopped, and the temporary directory removed, on exit.
 #   bench/http.sh [ROUNDS] [SECONDS]          defaults 3, 10
 #   PROVISIOND_BIN_DIR=DIR bench/http.sh      binaries already built (skips swift build)
@@ -117,10 +118,16 @@ for target in "${targets[@]}"; do
   fi
 done
 servers=(provisiond nginx)
+# Context switches (voluntary and not) of every thread of the given processes so far; a thread
+# that has exited is not counted (during a round provisiond's loops and nginx's workers live on).
+context_switches() {
+  local pid
+  for pid in "$@"; do cat /proc/"$pid"/task/*/status 2>/dev/null; done | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
 declare -A server_pids=([provisiond]=$provisiond_pid [nginx]="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')")
 
 # --- the runs ------------------------------------------------------------------------------------
-declare -A rps=() p99=() others=() errors=() efficiency=()
+declare -A rps=() p99=() others=() errors=() efficiency=() switches=()
 wait_idle 30
 log "wrk -t2 -c32 -d${seconds}s --latency: ${#targets[@]} targets × ${#servers[@]} servers × $rounds rounds, taking turns"
 for round in $(seq "$rounds"); do
@@ -128,6 +135,8 @@ for round in $(seq "$rounds"); do
     for name in "${servers[@]}"; do
       # shellcheck disable=SC2086  # a list of PIDs
       usage_start ${server_pids[$name]}
+      # shellcheck disable=SC2086
+      switched=$(context_switches ${server_pids[$name]})
       out=$(wrk -t2 -c32 -d"${seconds}s" --latency "${url[$name]}${path[$target]}")
       share=$(usage_other_share)
       cpu=$(usage_server_seconds)
@@ -138,10 +147,14 @@ for round in $(seq "$rounds"); do
       # Requests per CPU second the server used: its cost per request, which other load on the
       # machine disturbs far less than requests/s.
       per_cpu=$(awk -v r="$r" -v s="$seconds" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? r * s / c : 0) }')
+      # shellcheck disable=SC2086
+      per_request=$(awk -v r="$r" -v s="$seconds" -v a="$switched" -v b="$(context_switches ${server_pids[$name]})" \
+        'BEGIN { printf "%.2f", (r > 0 ? (b - a) / (r * s) : 0) }')
+      switches[$key]="${switches[$key]:-} $per_request"
       rps[$key]="${rps[$key]:-} $r"; p99[$key]="${p99[$key]:-} $p"; others[$key]="${others[$key]:-} $share"
       efficiency[$key]="${efficiency[$key]:-} $per_cpu"
       [[ $e ]] && errors[$key]="${errors[$key]:-}round $round: $e"
-      log "  round $round  $(printf '%-10s %-10s' "$target" "$name") $r requests/s, p99 $p ms, $per_cpu requests per server CPU second, other processes $share % of the CPUs${e:+, $e}"
+      log "  round $round  $(printf '%-10s %-10s' "$target" "$name") $r requests/s, p99 $p ms, $per_cpu requests per server CPU second, $per_request context switches per request, other processes $share % of the CPUs${e:+, $e}"
     done
   done
 done
@@ -183,10 +196,11 @@ noisy=""
     printf '%-40s %12s %12s %9s %10s %10s %9s %14s\n' "${label[$target]}" "$pr" "$nr" "$(ratio "$pr" "$nr")" "$pp ms" "$np ms" \
       "$(ratio "$pp" "$np")" "$(echo ${others[provisiond|$target]} / ${others[nginx|$target]})"
   done
-  printf '%-40s %16s %16s %9s\n' "cost" "prov req/CPU-s" "nginx req/CPU-s" "ratio"
+  printf '%-40s %16s %16s %9s %18s %18s\n' "cost" "prov req/CPU-s" "nginx req/CPU-s" "ratio" "prov switches/req" "nginx switches/req"
   for target in "${targets[@]}"; do
     pe=$(median <<<"${efficiency[provisiond|$target]}"); ne=$(median <<<"${efficiency[nginx|$target]}")
-    printf '%-40s %16s %16s %9s\n' "${label[$target]}" "$pe" "$ne" "$(ratio "$pe" "$ne")"
+    printf '%-40s %16s %16s %9s %18s %18s\n' "${label[$target]}" "$pe" "$ne" "$(ratio "$pe" "$ne")" \
+      "$(median <<<"${switches[provisiond|$target]}")" "$(median <<<"${switches[nginx|$target]}")"
   done
   echo "every round, requests/s:"
   for target in "${targets[@]}"; do

@@ -81,7 +81,7 @@ private func roundTrip(_ address: SocketAddress, _ payload: [UInt8]) throws -> [
     return received
 }
 
-private func connectTo(_ address: SocketAddress) throws -> Int32 {
+func connectTo(_ address: SocketAddress) throws -> Int32 {
     let fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -107,7 +107,7 @@ private func connectTo(_ address: SocketAddress) throws -> Int32 {
     return fd
 }
 
-private struct TestError: Error, CustomStringConvertible {
+struct TestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

@@ -67,7 +67,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// `runsOnLoop` picks the requests answered on the event loop that read them; the others are
     /// answered on Dispatch.
-    public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger,
+    public init(name: String, address: SocketAddress, options: HTTPServerOptions, log: Logger, group: EventLoopGroup = .shared,
                 runsOnLoop: @escaping @Sendable (HTTPRequest) -> Bool, handler: @escaping HTTPHandler) throws(NetError) {
         self.name = name
         heartbeat = Heartbeat(plane: name)
@@ -76,7 +76,7 @@ public final class HTTPServer: @unchecked Sendable {
         let refusals = RefusalLog(event: "connections-refused", fields: [("listener", name)], log: log)
         self.refusals = refusals
         let busy = Self.busyResponse
-        listener = try TCPListener(address: address, onShed: { refusals.count("out_of_descriptors") }) { connection in
+        listener = try TCPListener(address: address, group: group, onShed: { refusals.count("out_of_descriptors") }) { connection in
             switch registry.admit(connection, session: {
                 HTTPSession(connection: $0, options: options, log: log, handler: handler, runsOnLoop: runsOnLoop)
             }) {

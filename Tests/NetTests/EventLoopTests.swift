@@ -1,0 +1,136 @@
+import Dispatch
+import Glibc
+@testable import Net
+import Synchronization
+import TestSupport
+import Testing
+
+/// The event loops with real sockets on loopback: a write the kernel cannot take at once resumes
+/// on EPOLLOUT, connections spread over the loops, a handler that blocks does not stall its
+/// loop's other connections, and deadlines fire.
+@Suite("Event loops") struct EventLoopTests {
+    /// A listener on its own loops whose connections run `serve` on their loop once started.
+    private func listen(loops: Int, _ serve: @escaping @Sendable (TCPConnection) -> Void) throws -> TCPListener {
+        let listener = try TCPListener(address: try SocketAddress("127.0.0.1:0"), group: EventLoopGroup(count: loops, name: "test-loop")) { connection in
+            connection.loop.execute { serve(connection) }
+        }
+        listener.start()
+        return listener
+    }
+
+    @Test func anAnswerTheKernelCannotTakeAtOnceIsFinishedOnEPOLLOUT() throws {
+        // Larger than loopback's socket buffers on both ends, so the first send stops part way.
+        let payload = (0..<(24 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        let partial = Atomic<Bool>(false)
+        let completed = Atomic<Bool>(false)
+        let listener = try listen(loops: 1) { connection in
+            connection.start(onData: { _ in }, onClose: {})
+            connection.send(payload) { completed.store(true, ordering: .relaxed) }
+            partial.store(connection.bytesSent < UInt64(payload.count), ordering: .relaxed)
+        }
+        defer { listener.close() }
+        let fd = try connectTo(listener.address)
+        defer { close(fd) }
+        var received: [UInt8] = []
+        received.reserveCapacity(payload.count)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while received.count < payload.count {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += chunk[..<count]
+        }
+        let wasPartial = partial.load(ordering: .relaxed)
+        #expect(wasPartial, "the kernel took all \(payload.count) bytes at once: nothing tested")
+        #expect(received.count == payload.count)
+        #expect(received == payload)
+        #expect(eventually(seconds: 60) { completed.load(ordering: .relaxed) })
+    }
+
+    @Test func connectionsOpenedAtOnceSpreadEvenlyOverTheLoops() throws {
+        let group = EventLoopGroup(count: 2, name: "test-loop")
+        let listener = try TCPListener(address: try SocketAddress("127.0.0.1:0"), group: group) { connection in
+            connection.loop.execute { connection.start(onData: { bytes in connection.send(bytes) }, onClose: {}) }
+        }
+        listener.start()
+        defer { listener.close() }
+        let clients = try (0..<40).map { _ in try connectTo(listener.address) }
+        defer { clients.forEach { close($0) } }
+        for (index, fd) in clients.enumerated() {
+            #expect(try exchange(fd, "client \(index)") == "client \(index)")
+        }
+        let loads = group.loops.map { $0.load.load(ordering: .relaxed) }
+        #expect(loads.reduce(0, +) == 40)
+        #expect(abs(loads[0] - loads[1]) <= 1, "loads \(loads)")
+    }
+
+    @Test func aHandlerThatBlocksGivesItsLoopAwayAndItsAnswerComesBack() throws {
+        let gate = DispatchSemaphore(value: 0)
+        let blocked = Atomic<Bool>(false)
+        // One loop: the connection that is answered meanwhile shares it with the blocked one.
+        let listener = try listen(loops: 1) { connection in
+            connection.start(onData: { bytes in
+                guard bytes == Array("block".utf8) else { return connection.send(bytes) }
+                let answer = connection.handle {
+                    EventLoop.blocking {
+                        blocked.store(true, ordering: .relaxed)
+                        gate.wait()
+                        return Array("released".utf8)
+                    }
+                }
+                connection.loop.execute {
+                    connection.unpark()
+                    connection.send(answer)
+                }
+            }, onClose: {})
+        }
+        defer { listener.close() }
+        let waiting = try connectTo(listener.address)
+        defer { close(waiting) }
+        #expect(send(waiting, "block", 5, 0) == 5)
+        #expect(eventually(seconds: 60) { blocked.load(ordering: .relaxed) })
+        let other = try connectTo(listener.address)
+        defer { close(other) }
+        for round in 0..<3 { #expect(try exchange(other, "ping \(round)") == "ping \(round)") }
+        gate.signal()
+        #expect(try receive(waiting, count: 8) == "released")
+        // Back on its loop, the connection serves the next bytes inline again.
+        #expect(try exchange(waiting, "again") == "again")
+    }
+
+    @Test func aDeadlineRunsOnItsLoop() throws {
+        let fired = Atomic<Bool>(false)
+        let listener = try listen(loops: 1) { connection in
+            connection.start(onData: { _ in }, onDeadline: {
+                fired.store(connection.loop.inLoop, ordering: .relaxed)
+                connection.close()
+            }, onClose: {})
+            connection.setDeadline(DispatchTime.now().uptimeNanoseconds + 50_000_000)
+        }
+        defer { listener.close() }
+        let fd = try connectTo(listener.address)
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        // The server closes at its deadline: the read ends (the socket's 10 s timeout only ends a hang).
+        #expect(recv(fd, &byte, 1, 0) == 0)
+        let firedOnLoop = fired.load(ordering: .relaxed)
+        #expect(firedOnLoop)
+    }
+}
+
+/// Sends `text` and reads back as many bytes.
+private func exchange(_ fd: Int32, _ text: String) throws -> String {
+    let bytes = Array(text.utf8)
+    guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw TestError("send failed") }
+    return try receive(fd, count: bytes.count)
+}
+
+private func receive(_ fd: Int32, count: Int) throws -> String {
+    var received: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while received.count < count {
+        let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - received.count), 0) }
+        guard got > 0 else { throw TestError("connection ended after \(received.count) bytes") }
+        received += chunk[..<got]
+    }
+    return String(decoding: received, as: UTF8.self)
+}
