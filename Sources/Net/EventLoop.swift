@@ -53,6 +53,10 @@ public final class EventLoop: @unchecked Sendable {
     private static let eventsPerTurn = 128
     /// Mailbox jobs run per turn at most, so a flood of them cannot starve the sockets.
     private static let jobsPerTurn = 1024
+    /// Sweeps come at most this often (a deadline fires up to this late): each looks at every
+    /// socket, and thousands of slow clients' staggered deadlines would otherwise ask for a
+    /// sweep each. The deadlines are seconds long.
+    private static let sweepInterval: UInt64 = 50_000_000
 
     init(name: String) {
         self.name = name
@@ -208,6 +212,7 @@ public final class EventLoop: @unchecked Sendable {
             }
             nextSweep = min(nextSweep, socket.deadline)
         }
+        if nextSweep != .max { nextSweep = max(nextSweep, now + Self.sweepInterval) }
         return true
     }
 
