@@ -86,6 +86,8 @@ import Wire
             ("provisiond_hook_runs_total{outcome=\"ok\"}", 1), ("provisiond_tftp_sent_bytes_total", Double(undionly)),
             ("provisiond_sqlite_commit_duration_seconds_count", 1), ("process_resident_memory_bytes", 1_048_576),
             ("process_open_fds", 5), ("process_threads", 2),
+            // The boot script's and phone-home's transitions waited for their commits off the loop.
+            ("provisiond_http_requests_off_loop_total{listener=\"http\",how=\"waited\"}", 1),
         ]
         for (series, atLeast) in atLeastOnce {
             let found = value(series) ?? -1

@@ -113,6 +113,7 @@ final class HTTPSession: @unchecked Sendable {
         deadlines.answering(at: started)
         let context = RequestContext(peer: connection.peer, local: connection.local)
         guard runsOnLoop(request) else {
+            ServerMetrics.shared.httpRequestOffLoop(listener: log.component, how: "dispatch")
             connection.park()
             DispatchQueue.global().async { [self, handler] in
                 let response = handler(request, context)
@@ -123,6 +124,7 @@ final class HTTPSession: @unchecked Sendable {
         let response = connection.handle { handler(request, context) }
         guard connection.loop.inLoop else {
             // The handler blocked and this thread gave the loop to another (EventLoop.blocking).
+            ServerMetrics.shared.httpRequestOffLoop(listener: log.component, how: "waited")
             connection.loop.execute { [self] in resume(request, response, started: started) }
             return false
         }

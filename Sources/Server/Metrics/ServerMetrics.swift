@@ -22,6 +22,7 @@ public final class ServerMetrics: Sendable {
     private let tftpRetransmits: Counter
     private let httpRequests: Counter
     private let httpDuration: Histogram
+    private let httpOffLoop: Counter
     private let transitions: Counter
     private let installDuration: Histogram
     private let hookRuns: Counter
@@ -56,6 +57,9 @@ public final class ServerMetrics: Sendable {
                                           "Time to build an HTTP response (the body's transfer not included).",
                                           labels: ["listener", "route"],
                                           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60])
+        httpOffLoop = registry.counter("provisiond_http_requests_off_loop_total",
+                                       "HTTP requests answered off the event loop that read them: waited (for a commit; the loop passed on) or dispatch.",
+                                       labels: ["listener", "how"])
         transitions = registry.counter("provisiond_lifecycle_transitions_total", "Machine lifecycle transitions by event and states.",
                                        labels: ["event", "from", "to"])
         installDuration = registry.histogram("provisiond_install_duration_seconds",
@@ -109,6 +113,9 @@ public final class ServerMetrics: Sendable {
         httpRequests.increment(listener, route, String(status))
         httpDuration.observe(listener, route, value: seconds)
     }
+
+    /// `how`: `waited` or `dispatch` (`HTTPSession`).
+    func httpRequestOffLoop(listener: String, how: String) { httpOffLoop.increment(listener, how) }
 
     func transition(event: String, from: String, to: String) { transitions.increment(event, from, to) }
     func installFinished(seconds: Double) { installDuration.observe(value: seconds) }
