@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bare metal to a running OS: seconds from power-on to `ready` for the 2 GiB disk image
-# (scripts/build-disk-image bookworm: 610 MiB mapped) under QEMU's TCG on this machine, by running
+# (scripts/build-disk-image bookworm: about 400 MiB mapped) under QEMU's TCG on this machine, by running
 # the end-to-end test that does it for real (ImageDeployBootTests: SeaBIOS with a blank virtio
 # disk and OVMF with a blank SATA disk deploy the image at once, each QEMU on one vCPU, beside a
 # third machine refused for a disk holding data) and collecting each ready machine's timeline
