@@ -34,7 +34,7 @@ import Wire
     static let imageName = "debian-12"
     /// Bounds, not expectations. Before block maps a deploy wrote and read back all 2 GiB; under
     /// TCG beside other suites and builds that was 3–5 MB/s written and ~1 MB/s hashed, past
-    /// any bound. With the map (610 MiB) and direct I/O both machines reached `ready` in
+    /// any bound. With the map (then 610 MiB, now 403) and direct I/O both machines reached `ready` in
     /// 385–396 s at a load average of 20–60 (2 cores).
     static let readySeconds: Double = 1200
     static let failedSeconds: Double = 600
