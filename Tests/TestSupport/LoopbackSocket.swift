@@ -27,4 +27,15 @@ public struct LoopbackSocket {
         self.fd = fd
         port = UInt16(bigEndian: address.sin_port)
     }
+
+    /// connect(2)s the TCP socket `fd` to 127.0.0.1:`port`; connect's result (errno is set on -1).
+    public static func connect(_ fd: Int32, port: UInt16) -> Int32 {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A bare TCP client for loopback, to send exactly the bytes a test wants (malformed requests,
 /// pipelining, stalls) and read responses framed by Content-Length.
@@ -26,14 +27,7 @@ final class RawHTTPClient: @unchecked Sendable {
                 throw TestFailure("bind to \(source) failed: errno \(errno)")
             }
         }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
+        guard LoopbackSocket.connect(fd, port: port) == 0 else {
             close(fd)
             throw TestFailure("connect to 127.0.0.1:\(port) failed: errno \(errno)")
         }
