@@ -129,13 +129,7 @@ import Wire
     @Test func aOneGibibyteAssetIsStreamedWithFlatMemory() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let assets = dir.path + "/assets"
-        try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
-        // A sparse file: 1 GiB to serve, almost nothing on disk.
-        let fd = open(assets + "/big.img", O_CREAT | O_WRONLY, 0o644)
-        #expect(ftruncate(fd, 1 << 30) == 0)
-        close(fd)
-        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--assets-dir", assets])
+        let server = try serverWithSparseAsset(in: dir, bytes: 1 << 30)
         let before = try peakResidentKiB(server.process.processIdentifier)
         let result = try runTool("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", server.httpURL + "/assets/big.img"])
         #expect(result.stdout == "200 1073741824")
@@ -143,6 +137,47 @@ import Wire
         // The file goes from page cache to socket (sendfile): the server's peak memory barely moves.
         #expect(after - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(after) KiB")
         server.stop()
+    }
+
+    /// An answer's access line is written when its last byte has left, with the whole time: a
+    /// stalled download of an image is not logged as done. A client that goes away midway is
+    /// logged as incomplete, with how much it was sent.
+    @Test func anAssetIsLoggedOnceSentOrAsIncomplete() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try serverWithSparseAsset(in: dir, bytes: 64 << 20)
+        let done = "path=/assets/big.img status=200 bytes=67108864 "
+
+        var stalled: RawHTTPClient? = try RawHTTPClient(port: server.httpPort)
+        try stalled?.send("GET /assets/big.img HTTP/1.1\r\nHost: test\r\n\r\n")
+        try poll("the first bytes of the answer") { stalled?.hasPendingInput() == true }
+        // A later answer's line: once it is in the log, the stalled one's would be too, had it
+        // been written when the answer started.
+        #expect(try runTool("curl", ["-s", "-o", "/dev/null", server.httpURL + "/assets/none.img"]).status == 0)
+        try poll("the later answer's line") { server.log.contains("path=/assets/none.img status=404") }
+        #expect(!server.log.contains(done), "logged as sent while the client read nothing: \(server.log)")
+
+        stalled = nil  // closes with the answer unread
+        try poll("the incomplete line") { server.log.contains(" request-incomplete ") }
+        let incomplete = try #require(server.log.split(separator: "\n").first { $0.contains(" request-incomplete ") })
+        #expect(incomplete.contains("path=/assets/big.img status=200 bytes=67108864 "))
+        let sent = try #require(incomplete.split(separator: " ").first { $0.hasPrefix("sent=") }.flatMap { Int($0.dropFirst(5)) })
+        #expect(sent > 0 && sent < 64 << 20, "\(incomplete)")
+
+        #expect(try runTool("curl", ["-s", "-f", "-o", "/dev/null", server.httpURL + "/assets/big.img"]).status == 0)
+        try poll("the whole answer's line") { server.log.contains(done) }
+        server.stop()
+    }
+
+    /// A server whose assets directory holds `big.img`, a sparse file of `bytes`: much to serve,
+    /// almost nothing on disk.
+    private func serverWithSparseAsset(in dir: TemporaryDirectory, bytes: Int) throws -> ServerProcess {
+        let assets = dir.path + "/assets"
+        try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
+        let fd = open(assets + "/big.img", O_CREAT | O_WRONLY, 0o644)
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(bytes)) == 0 else { throw TestFailure("ftruncate: errno \(errno)") }
+        return try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--assets-dir", assets])
     }
 
     private func peakResidentKiB(_ pid: Int32) throws -> Int {

@@ -24,6 +24,19 @@ final class HTTPSession: @unchecked Sendable {
     private var sending = false
     private var closing = false
     private var bytesSentAtLastCheck: UInt64 = 0
+    /// The answer being written, for its access line: written when its last byte has left (a
+    /// 400 MB image is logged when it is sent, not when the handler returned), or, should the
+    /// connection close first, as incomplete with what was sent.
+    private var inFlight: Answer?
+
+    private struct Answer {
+        let request: HTTPRequest
+        let status: Int
+        let bodyLength: Int
+        let subjectMAC: String?
+        let started: UInt64
+        let bytesSentBefore: UInt64
+    }
 
     init(connection: TCPConnection, options: HTTPServerOptions, log: Logger, handler: @escaping HTTPHandler,
          runsOnLoop: @escaping @Sendable (HTTPRequest) -> Bool) {
@@ -47,7 +60,10 @@ final class HTTPSession: @unchecked Sendable {
                 answerPending()
             },
             onDeadline: { [self] in deadlineReached() },
-            onClose: onClose)
+            onClose: { [self] in
+                if let answer = inFlight { logIncomplete(answer) }
+                onClose()
+            })
         connection.setDeadline(deadlines.nextDeadline)
     }
 
@@ -140,9 +156,8 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     private func finish(_ request: HTTPRequest, _ response: HTTPResponse, started: UInt64) {
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
-        logAccess(request, response, milliseconds: milliseconds)
-        ServerMetrics.shared.httpRequest(listener: log.component, path: request.path, status: response.status, seconds: milliseconds / 1000)
+        inFlight = Answer(request: request, status: response.status, bodyLength: response.bodyLength,
+                          subjectMAC: response.subjectMAC, started: started, bytesSentBefore: connection.bytesSent)
         respond(response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
     }
 
@@ -151,6 +166,10 @@ final class HTTPSession: @unchecked Sendable {
         closing = !keepAlive
         let written: () -> Void = { [self] in
             writing = false
+            if let answer = inFlight {
+                inFlight = nil
+                logSent(answer)
+            }
             if !sending { answerWritten() }
         }
         sending = true
@@ -191,15 +210,29 @@ final class HTTPSession: @unchecked Sendable {
         deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
     }
 
-    private func logAccess(_ request: HTTPRequest, _ response: HTTPResponse, milliseconds: Double) {
+    private func logSent(_ answer: Answer) {
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - answer.started) / 1_000_000
+        ServerMetrics.shared.httpRequest(listener: log.component, path: answer.request.path, status: answer.status,
+                                         seconds: milliseconds / 1000)
         // Its fields cost more to build than a cached answer: not when the line is not written.
         guard log.writes(.info) else { return }
-        let rounded = (milliseconds * 100).rounded() / 100
-        let mac = response.subjectMAC ?? "-"
-        log.info("request", [
-            "peer": connection.peer.description, "method": request.method, "path": request.path,
-            "status": String(response.status), "bytes": String(response.bodyLength), "ms": String(rounded), "mac": mac,
-        ])
+        log.log(.info, "request", accessFields(answer, milliseconds: milliseconds))
+    }
+
+    /// The connection ended (the client went away, or stopped reading until the idle timeout)
+    /// before the whole answer was sent.
+    private func logIncomplete(_ answer: Answer) {
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - answer.started) / 1_000_000
+        ServerMetrics.shared.httpRequest(listener: log.component, path: answer.request.path, status: answer.status,
+                                         seconds: milliseconds / 1000)
+        log.log(.warning, "request-incomplete", accessFields(answer, milliseconds: milliseconds)
+            + [("sent", String(connection.bytesSent - answer.bytesSentBefore))])
+    }
+
+    private func accessFields(_ answer: Answer, milliseconds: Double) -> [(String, String)] {
+        [("peer", connection.peer.description), ("method", answer.request.method), ("path", answer.request.path),
+         ("status", String(answer.status)), ("bytes", String(answer.bodyLength)),
+         ("ms", String((milliseconds * 100).rounded() / 100)), ("mac", answer.subjectMAC ?? "-")]
     }
 }
 

@@ -75,21 +75,28 @@ case $health in
 esac
 
 # Reload (SIGHUP): a profile added since the start appears, the process stays, and a download in
-# progress goes on to the end: 24 MB read at 3 MB/s, more than the socket buffers hold, so the
-# server is still sending when the reload comes.
+# progress goes on to the end. The download's reader waits on a FIFO before reading a byte, so
+# the 24 MB (more than the pipe and both socket buffers hold) stays mid-send, whatever the
+# buffers' sizes, until the reload has been checked; the server's Send-Q shows it is sending.
 head -c 24000000 /dev/urandom > /var/lib/provisiond/assets/big
-curl -s --limit-rate 3M -o /tmp/big http://127.0.0.1:8080/assets/big &
+rm -f /tmp/big /tmp/gate && mkfifo /tmp/gate
+curl -s http://127.0.0.1:8080/assets/big | { read -r _ </tmp/gate; cat >/tmp/big; } &
 download=$!
+sending() { ss -Htn state established '( sport = :8080 )' | awk '$2 > 0 { found = 1 } END { exit !found }'; }
 printf '{"description": "added"}\n' > /etc/provisiond/profiles/added.json
 added() { admin http://127.0.0.1:8081/api/v1/profiles | grep -q '"name":"added"'; }
-if ! systemctl reload provisiond.service; then fail reload "systemctl reload: $(journal | tail -5)"
+if ! until_true 30 sending; then fail reload "the download did not start: $(ss -tn) $(journal | tail -5)"
+elif ! systemctl reload provisiond.service; then fail reload "systemctl reload: $(journal | tail -5)"
 elif ! until_true 30 added; then fail reload "no profile added: $(journal | tail -5)"
-elif ! kill -0 "$download" 2>/dev/null; then fail reload "the download had ended before the reload: $(journal | tail -5)"
-elif ! wait "$download"; then fail reload "the download failed: $(journal | tail -5)"
+elif ! sending; then fail reload "the download was not in progress after the reload: $(ss -tn) $(journal | tail -5)"
+elif ! { echo go >/tmp/gate && wait "$download"; }; then fail reload "the download failed: $(journal | tail -5)"
 elif ! cmp -s /tmp/big /var/lib/provisiond/assets/big; then fail reload "the download differs"
 elif [ "$(prop MainPID)" != "$pid" ]; then fail reload "the process changed"
+elif ! journal | grep -e '^Reloaded ' -e 'path=/assets/big status=200' | tail -1 | grep -q 'path=/assets/big'; then
+  fail reload "the download ended before the reload: $(journal | tail -5)"
 else pass reload
 fi
+kill "$download" 2>/dev/null # a reader still waiting at the gate after a failure
 
 # A crash: restarted, with what was stored before it.
 admin -X POST -d '{"mac":"52:54:00:00:00:42","hostname":"kept","profile":"debian-12"}' http://127.0.0.1:8081/api/v1/machines >/dev/null \
