@@ -24,10 +24,6 @@ import Wire
         #expect(write.status == 0, "\(write.stderr)")
     }
 
-    private func sha256(_ path: String) throws -> String {
-        String(try runTool("sha256sum", [path]).stdout.prefix(64))
-    }
-
     private func image(_ server: ServerProcess, _ name: String) throws -> JSONValue {
         try JSONParser.parse(try server.ctl(["image", "list", "--json"]).stdout).arrayValue?.first { $0["name"] == .string(name) } ?? .null
     }
@@ -38,11 +34,11 @@ import Wire
         let server = try server(dir)
         let raw = dir.path + "/disk.raw"
         try rawDisk(raw)
-        let rawSHA = try sha256(raw)
+        let rawSHA = try DeployLab.sha256(raw)
         let qcow2 = dir.path + "/disk.qcow2"
         #expect(try runTool("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, qcow2]).status == 0)
 
-        let imported = try server.ctl(["image", "import", "d12", "--file", qcow2, "--checksum", "sha256:\(try sha256(qcow2))", "--json"])
+        let imported = try server.ctl(["image", "import", "d12", "--file", qcow2, "--checksum", "sha256:\(try DeployLab.sha256(qcow2))", "--json"])
         #expect(imported.status == 0, "\(imported.stdout) \(imported.stderr)")
         let record = try JSONParser.parse(imported.stdout)
         #expect(record["state"] == .string("ready") && record["sourceFormat"] == .string("qcow2"), "\(record.encoded())")
@@ -55,7 +51,7 @@ import Wire
         let rawBytes = try Data(contentsOf: URL(fileURLWithPath: raw))
         let blocks = [0, 12, 23].map { rawBytes[($0 << 20)..<(($0 + 1) << 20)] }.reduce(Data(), +)
         #expect(try Data(contentsOf: URL(fileURLWithPath: restored)) == blocks)
-        #expect(try sha256(restored) == record["mappedSha256"]?.stringValue)
+        #expect(try DeployLab.sha256(restored) == record["mappedSha256"]?.stringValue)
         #expect(record["storedBytes"]?.intValue ?? 0 < 1 << 20, "holes and repeats compress: \(record.encoded())")
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/data/images/d12/work"))
 
@@ -85,7 +81,7 @@ import Wire
         let wrong = String(repeating: "0", count: 64)
         let failed = try server.ctl(["image", "import", "bad", "--file", raw, "--checksum", "sha256:\(wrong)"])
         #expect(failed.status != 0)
-        #expect(failed.stderr.contains("checksum: the source's sha256 is \(try sha256(raw)), not \(wrong)"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("checksum: the source's sha256 is \(try DeployLab.sha256(raw)), not \(wrong)"), "\(failed.stderr)")
         #expect(try image(server, "bad")["state"] == .string("failed"))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/data/images/bad/image.raw.zst"))
 
