@@ -20,9 +20,11 @@ import Wire
 /// user made, an SSH key login from provisiond's namespace, and the profile's network
 /// configuration applied. A third Debian 13 guest whose profile installs a package with no mirror
 /// in reach must end `failed` with apt's error.
-@Suite(.serialized, .timeLimit(.minutes(20))) struct CloudImageTests {
-    /// From power-on to cloud-init's verdict on the serial port. Measured alone under TCG: 45–120 s.
-    static let verdictSeconds: Double = 600
+@Suite(.serialized, .timeLimit(.minutes(45))) struct CloudImageTests {
+    /// From power-on to cloud-init's verdict on the serial port: a bound, not an expectation.
+    /// Measured alone under TCG: 45–120 s; in .ci/run beside the other lanes 300–420 s here, and
+    /// 544–600 s on a CI machine 1.5× slower than ours (2026-11-30), where 600 was the bound.
+    static let verdictSeconds: Double = 1500
 
     @Test(arguments: CloudImage.allCases)
     func bothBootPathsEndReadyWithCloudInitDone(image: CloudImage) throws {
@@ -52,7 +54,7 @@ import Wire
         }
         print("CloudImageTests: \(what): verdict after \(String(format: "%.1f", Date().timeIntervalSince(guest.vm.started))) s")
         #expect(verdict.status == "error" && verdict.errors.contains { $0.contains("package") }, "\(what): \(verdict["status"])")
-        let state = rig.waitForState(guest.mac, ["ready", "failed"], seconds: 60)
+        let state = rig.waitForState(guest.mac, ["ready", "failed"], seconds: 180)
         let failed = rig.events(guest.mac).last { $0["event"]?.stringValue == "install-failed" }?["detail"]?.stringValue ?? ""
         // The module is package_update_upgrade_install in 22.4's result.json, package-update-upgrade-install
         // in 25.x's (with PackageInstallerError naming the packages rather than apt's output).
@@ -83,7 +85,7 @@ import Wire
         #expect(verdict["hostname"].trimmingCharacters(in: .whitespacesAndNewlines) == guest.hostname, "\(what): \(verdict["hostname"])")
 
         // provisiond's side: the machine is ready.
-        let state = rig.waitForState(guest.mac, ["ready", "failed"], seconds: 60)
+        let state = rig.waitForState(guest.mac, ["ready", "failed"], seconds: 180)
         #expect(state == "ready", "\(what): machine state \(state ?? "?"); events:\n\(rig.eventsText(guest.mac))")
         // ...moved on by the image's own report of cloud-init's verdict (the shipped report unit).
         let report = rig.events(guest.mac).last { $0["event"]?.stringValue == "phone-home" }?["detail"]?.stringValue ?? ""

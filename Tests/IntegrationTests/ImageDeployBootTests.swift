@@ -29,15 +29,16 @@ import Wire
 /// ready machine prints its timeline (seconds from power-on to each recorded step). A flipped
 /// byte after import failing at verification is `DeployScriptTests`' (on the host, the same
 /// deploy.sh under busybox): here it would cost a third write and read-back under TCG.
-@Suite(.serialized, .timeLimit(.minutes(30))) struct ImageDeployBootTests {
+@Suite(.serialized, .timeLimit(.minutes(60))) struct ImageDeployBootTests {
     static let image = CloudImage.bookworm
     static let imageName = "debian-12"
     /// Bounds, not expectations. Before block maps a deploy wrote and read back all 2 GiB; under
     /// TCG beside other suites and builds that was 3–5 MB/s written and ~1 MB/s hashed, past
     /// any bound. With the map (then 610 MiB, now 403) and direct I/O both machines reached `ready` in
-    /// 385–396 s at a load average of 20–60 (2 cores).
-    static let readySeconds: Double = 1200
-    static let failedSeconds: Double = 600
+    /// 385–396 s at a load average of 20–60 (2 cores); 830–862 s on a CI machine 1.5× slower
+    /// than ours (2026-11-30).
+    static let readySeconds: Double = 2400
+    static let failedSeconds: Double = 1200
     /// The blank disks: bigger than the 2 GiB image, so `smallest` has room and the tail stays a hole.
     static let diskBytes: off_t = 3 << 30
 
@@ -192,7 +193,7 @@ import Wire
                 "\(CloudImageRig.tail(console, 40))")
         // cloud-init's own verdict, read inside the guest: the seed file the deploy wrote made it
         // fetch provisiond's NoCloud URL in network mode, and nothing went wrong.
-        let verdict = guest.vm.waitForVerdict(seconds: 120)
+        let verdict = guest.vm.waitForVerdict(seconds: 300)
         #expect(verdict?.status == "done" && verdict?.errors == [] && verdict?.unexplainedWarnings == []
                 && verdict?["status"].contains("DataSourceNoCloudNet [seed=ds_config_seedfrom,\(rig.serverURL)/cloud-init/") == true,
                 "\(guest.hostname): \(guest.vm.verdictText.suffix(3000))")

@@ -11,10 +11,10 @@ import Wire
 /// output and serial logs; the power poller records the installer's own power-off.
 ///
 /// One machine, three power-ons (two installs of 25–45 s under TCG, one disk boot).
-@Suite(.serialized, .timeLimit(.minutes(12))) struct PowerCycleReinstallTests {
+@Suite(.serialized, .timeLimit(.minutes(25))) struct PowerCycleReinstallTests {
     static let mac = "52:54:00:4e:42:15"
-    /// Bounds, not expectations (an install boot takes 25–45 s here).
-    static let bootSeconds: Double = 240
+    /// Bounds, not expectations (an install boot takes 25–45 s here, slower on a loaded CI machine).
+    static let bootSeconds: Double = 480
 
     @Test func reimageWithPowerCycleReinstallsAnInstalledMachine() throws {
         let dir = try TemporaryDirectory()

@@ -13,10 +13,11 @@ import Testing
 /// up a new profile while a download goes on to its end, SIGSEGV → restarted with
 /// the data intact, a stalled DHCP loop (the test-only SIGUSR2) → watchdog restart, a clean stop
 /// within TimeoutStopSec, and uninstall. The guest has no network card: nothing leaves QEMU.
-@Suite(.serialized, .timeLimit(.minutes(15))) struct SystemdServiceTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct SystemdServiceTests {
     /// QEMU exits when the check script ends (poweroff); this bounds a hung guest. Measured
-    /// alone under TCG: 105–140 s, boot included; 290 s beside stress-ng --cpu 2.
-    static let guestSeconds: Double = 600
+    /// alone under TCG: 105–140 s, boot included; 290 s beside stress-ng --cpu 2; 382 s in a CI
+    /// run on a machine 1.5× slower than ours.
+    static let guestSeconds: Double = 1200
     static let checks = ["install", "runs-without-toolchain", "start-ready", "ready-before-active", "user", "profiles", "port-67", "port-4011",
                          "port-69", "healthz", "reload", "segv-restart", "watchdog-restart", "watchdog-names-dhcp", "stop", "uninstall"]
 
