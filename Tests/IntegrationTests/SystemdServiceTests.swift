@@ -31,8 +31,9 @@ import Testing
         #expect(made.status == 0, "\(made.stderr)")
         let serial = directory.file("checks.log")
         // cloud-init off: no datasource to find, and it has nothing to do here. The guest has no
-        // NIC, so nothing waits for a network to come online.
-        let append = "root=/dev/vda rw console=ttyS0 cloud-init=disabled systemd.mask=systemd-networkd-wait-online.service "
+        // NIC, so nothing waits for a network to come online. mitigations=off: as
+        // CloudImageRig.baseCommandLine says.
+        let append = "root=/dev/vda rw console=ttyS0 mitigations=off cloud-init=disabled systemd.mask=systemd-networkd-wait-online.service "
             + #"systemd.run="/bin/sh -c 'mount -o ro /dev/vdb /mnt && exec /bin/sh /mnt/check'" "#
             + "systemd.run_success_action=poweroff-force systemd.run_failure_action=poweroff-force"
         let started = Date()

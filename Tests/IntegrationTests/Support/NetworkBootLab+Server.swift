@@ -9,10 +9,11 @@ extension NetworkBootLab {
         let templates = directory + "/cloud-init"
         for path in [profiles, templates] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
         // `panic=-1`: should /init die, the kernel reboots at once and QEMU (-no-reboot) exits.
+        // `mitigations=off`: as CloudImageRig.baseCommandLine says.
         try #"""
             {"description": "network boot test: Debian's netboot kernel and a busybox installer",
              "kernel": "netboot/linux", "initrd": ["netboot/initramfs.gz"],
-             "cmdline": "console=ttyS0 panic=-1 {{ nocloud_seed }}",
+             "cmdline": "console=ttyS0 panic=-1 mitigations=off {{ nocloud_seed }}",
              "userData": "netboot-user-data.yaml"}
             """#.write(toFile: profiles + "/netboot.json", atomically: true, encoding: .utf8)
         // What scripts/netboot-init.sh reads: cloud-init's phone_home url, and where to report a failure.
