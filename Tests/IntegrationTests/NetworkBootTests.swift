@@ -39,7 +39,7 @@ import Wire
     /// not reach its disk after iPXE's `exit`, the disk is not the reason.
     @Test(arguments: [NetworkBootVM.Firmware.bios, .uefi])
     func theLocalDisksBootOnTheirOwn(firmware: NetworkBootVM.Firmware) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(inMemory: true)
         defer { dir.remove() }
         let vm = try NetworkBootVM(mac: "52:54:00:4e:42:ff", firmware: firmware, directory: dir.path + "/vm", lab: nil)
         defer { vm.stop() }
@@ -54,7 +54,7 @@ import Wire
     // MARK: - The scenario
 
     private func installThenReboot(firmware: NetworkBootVM.Firmware, mac: String, hostname: String) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(inMemory: true)
         defer { dir.remove() }
         let assets = dir.path + "/assets"
         try NetworkBootImages.buildKernelAndInitramfs(into: assets + "/netboot")

@@ -17,7 +17,7 @@ import Wire
     static let bootSeconds: Double = 480
 
     @Test func reimageWithPowerCycleReinstallsAnInstalledMachine() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(inMemory: true)
         defer { dir.remove() }
         let assets = dir.path + "/assets"
         try NetworkBootImages.buildKernelAndInitramfs(into: assets + "/netboot")

@@ -23,7 +23,7 @@ import Testing
 
     @Test func theInstalledServiceRunsUnderSystemd() throws {
         let image = try CloudImage.bookworm.files()
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory(inMemory: true)
         defer { directory.remove() }
         let disk = try Self.checkDisk(in: directory)
         let overlay = directory.file("root.qcow2")

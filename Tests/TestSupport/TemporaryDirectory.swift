@@ -5,9 +5,23 @@ import Foundation
 public final class TemporaryDirectory: Sendable {
     public let url: URL
 
-    public init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("provisiond-tests-\(UUID().uuidString)")
+    /// `inMemory`: under /dev/shm (tmpfs) when there is one, for the suites that boot QEMU
+    /// machines (their disks, consoles and server data). On a disk's ext4, a guest's flush makes
+    /// QEMU fdatasync a freshly written 400 MB image; the journal commit then writes it all, and
+    /// every other QEMU appending to its console file (the serial port is written from the vCPU's
+    /// thread) waits for that commit: in .ci/run here guests stalled 6–12 s at a time (the
+    /// kernel's "clocksource: Long readout interval", RCU stalls), systemd's generators took 110
+    /// s instead of 5 and its start timeouts failed logind and sshd on a deployed machine.
+    public init(inMemory: Bool = false) throws {
+        let base = inMemory && Self.isWritableDirectory("/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+        url = base.appendingPathComponent("provisiond-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    private static func isWritableDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            && FileManager.default.isWritableFile(atPath: path)
     }
 
     deinit { remove() }

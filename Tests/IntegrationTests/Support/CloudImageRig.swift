@@ -66,7 +66,7 @@ final class CloudImageRig: @unchecked Sendable {
     init(image: CloudImage, files: CloudImage.Files, imageDeploy: [String] = []) throws {
         self.image = image
         self.files = files
-        directory = try TemporaryDirectory()
+        directory = try TemporaryDirectory(inMemory: true)
         key = directory.file("id_ed25519")
         let made = try runTool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rig", "-f", key])
         guard made.status == 0 else { throw TestFailure("ssh-keygen failed: \(made.stderr)") }
