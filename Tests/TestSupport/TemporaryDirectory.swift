@@ -6,12 +6,13 @@ public final class TemporaryDirectory: Sendable {
     public let url: URL
 
     /// `inMemory`: under /dev/shm (tmpfs) when there is one, for the suites that boot QEMU
-    /// machines (their disks, consoles and server data). On a disk's ext4, a guest's flush makes
-    /// QEMU fdatasync a freshly written 400 MB image; the journal commit then writes it all, and
-    /// every other QEMU appending to its console file (the serial port is written from the vCPU's
-    /// thread) waits for that commit: in .ci/run here guests stalled 6–12 s at a time (the
-    /// kernel's "clocksource: Long readout interval", RCU stalls), systemd's generators took 110
-    /// s instead of 5 and its start timeouts failed logind and sshd on a deployed machine.
+    /// machines (their disks, consoles and server data). Seen in a .ci/run here with them on the
+    /// disk's ext4: guests stalled 6–12 s at a time (the kernel's "clocksource: Long readout
+    /// interval", RCU stalls) while the deploying machines flushed their fresh 400 MB images, a
+    /// deployed machine's systemd generators took 110 s (5 s alone) and logind and sshd failed
+    /// their start timeouts. The likely cause (inferred, not traced): QEMU's fdatasync of the image
+    /// holds ext4's journal commit, and each QEMU writes its serial console file from the vCPU's
+    /// thread. The next run, on tmpfs, passed; its guests took 6–43 % less CPU (the machine was slow that evening in both runs).
     public init(inMemory: Bool = false) throws {
         let base = inMemory && Self.isWritableDirectory("/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
         url = base.appendingPathComponent("provisiond-tests-\(UUID().uuidString)")
