@@ -6,13 +6,12 @@ public final class TemporaryDirectory: Sendable {
     public let url: URL
 
     /// `inMemory`: under /dev/shm (tmpfs) when there is one, for the suites that boot QEMU
-    /// machines (their disks, consoles and server data). Seen in a .ci/run here with them on the
-    /// disk's ext4: guests stalled 6–12 s at a time (the kernel's "clocksource: Long readout
-    /// interval", RCU stalls) while the deploying machines flushed their fresh 400 MB images, a
-    /// deployed machine's systemd generators took 110 s (5 s alone) and logind and sshd failed
-    /// their start timeouts. The likely cause (inferred, not traced): QEMU's fdatasync of the image
-    /// holds ext4's journal commit, and each QEMU writes its serial console file from the vCPU's
-    /// thread. The next run, on tmpfs, passed; its guests took 6–43 % less CPU (the machine was slow that evening in both runs).
+    /// machines (their disks, consoles and server data): a deploy's 400 MB images and the guests'
+    /// flushes then never wait on the host's disk. Moved here after a .ci/run in which guests
+    /// stalled 6–12 s at a time (the kernel's "clocksource: Long readout interval") while the
+    /// deploying machines flushed their images; that was a guess at the cause, and a later run on
+    /// tmpfs stalled the same way (what helped: scripts/test runs the two long machine suites one
+    /// after the other). Kept: the guests took 6–43 % less CPU in the run after it.
     public init(inMemory: Bool = false) throws {
         let base = inMemory && Self.isWritableDirectory("/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
         url = base.appendingPathComponent("provisiond-tests-\(UUID().uuidString)")
