@@ -61,7 +61,7 @@ final class HTTPSession: @unchecked Sendable {
             },
             onDeadline: { [self] in deadlineReached() },
             onClose: { [self] in
-                if let answer = inFlight { logIncomplete(answer) }
+                if let answer = inFlight { logEnded(answer, sentWhole: false) }
                 onClose()
             })
         connection.setDeadline(deadlines.nextDeadline)
@@ -168,7 +168,7 @@ final class HTTPSession: @unchecked Sendable {
             writing = false
             if let answer = inFlight {
                 inFlight = nil
-                logSent(answer)
+                logEnded(answer, sentWhole: true)
             }
             if !sending { answerWritten() }
         }
@@ -210,23 +210,21 @@ final class HTTPSession: @unchecked Sendable {
         deadlines.activity(at: DispatchTime.now().uptimeNanoseconds)
     }
 
-    private func logSent(_ answer: Answer) {
+    /// The answer's access line and metric, once it has ended: with its last byte sent, or with
+    /// the connection closed before (the client went away, or stopped reading until the idle
+    /// timeout): `request-incomplete` with what was sent.
+    private func logEnded(_ answer: Answer, sentWhole: Bool) {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - answer.started) / 1_000_000
         ServerMetrics.shared.httpRequest(listener: log.component, path: answer.request.path, status: answer.status,
                                          seconds: milliseconds / 1000)
-        // Its fields cost more to build than a cached answer: not when the line is not written.
-        guard log.writes(.info) else { return }
-        log.log(.info, "request", accessFields(answer, milliseconds: milliseconds))
-    }
-
-    /// The connection ended (the client went away, or stopped reading until the idle timeout)
-    /// before the whole answer was sent.
-    private func logIncomplete(_ answer: Answer) {
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - answer.started) / 1_000_000
-        ServerMetrics.shared.httpRequest(listener: log.component, path: answer.request.path, status: answer.status,
-                                         seconds: milliseconds / 1000)
-        log.log(.warning, "request-incomplete", accessFields(answer, milliseconds: milliseconds)
-            + [("sent", String(connection.bytesSent - answer.bytesSentBefore))])
+        if sentWhole {
+            // Its fields cost more to build than a cached answer: not when the line is not written.
+            guard log.writes(.info) else { return }
+            log.log(.info, "request", accessFields(answer, milliseconds: milliseconds))
+        } else {
+            log.log(.warning, "request-incomplete", accessFields(answer, milliseconds: milliseconds)
+                + [("sent", String(connection.bytesSent - answer.bytesSentBefore))])
+        }
     }
 
     private func accessFields(_ answer: Answer, milliseconds: Double) -> [(String, String)] {
