@@ -13,8 +13,8 @@ import Wire
 /// firmware kinds), imported as qcow2 with `provisionctl image import`.
 /// - SeaBIOS with a blank virtio disk and OVMF with a blank SATA disk: DHCP → iPXE → deploy
 ///   environment → facts → image written, progress, sha256 read back → the seed file → reboot
-///   in the same QEMU → iPXE gets `exit 1` → GRUB from the disk → the image's cloud-init
-///   fetches provisiond's NoCloud URL → report → `ready`; an SSH login with the profile's key
+///   (a new QEMU, as a reset: `CloudImageVM`) → iPXE gets `exit 1` → GRUB from the disk → the
+///   image's cloud-init fetches provisiond's NoCloud URL → report → `ready`; an SSH login with the profile's key
 ///   answers with the machine's hostname. Each prints its seconds from power-on to `ready`.
 /// - SeaBIOS with a disk that already holds a partition table (the profile says no `wipe`):
 ///   `failed` with "disk … holds data", its disk file byte for byte as before.
@@ -77,7 +77,7 @@ import Wire
         #expect(refusedState == "failed", "a disk holding a partition table: \(refusedState ?? "?")\n\(rig.diagnostics(refused))")
         #expect(rig.eventsText(refused.mac).contains("holds data"), "\(rig.diagnostics(refused))")
         // The environment powers the machine off after reporting: then the disk is final.
-        #expect(eventually(seconds: 120) { !refused.vm.isRunning }, "\(rig.diagnostics(refused))")
+        #expect(eventually(seconds: 120) { !refused.vm.isRunning } && refused.vm.resetCount == 0, "\(rig.diagnostics(refused))")
         #expect(try SparseFileData(holding) == holdingBefore, "the disk holding data was written to")
 
         // The unknown machine: commissioned, powered off, still discovered, then held.
@@ -191,6 +191,8 @@ import Wire
         let console = guest.vm.console
         #expect(console.contains("DEPLOY: verified sha256") && console.contains("GRUB: booting the installed system"),
                 "\(CloudImageRig.tail(console, 40))")
+        // The deploy environment's reboot into the disk, and nothing else, reset the machine.
+        #expect(guest.vm.resetCount == 1, "\(guest.hostname) was reset \(guest.vm.resetCount) times")
         // cloud-init's own verdict, read inside the guest: the seed file the deploy wrote made it
         // fetch provisiond's NoCloud URL in network mode, and nothing went wrong.
         let verdict = guest.vm.waitForVerdict(seconds: 300)

@@ -6,7 +6,8 @@ import Glibc
 /// provisiond at once. Made for one test and removed after it, with everything still running
 /// in it. Names carry the test process's PID; namespaces of dead runs are removed first.
 /// Other hosts on the same segment (`addHost`: an attacker, another DHCP server) each get a
-/// namespace of their own with a veth on the bridge.
+/// namespace of their own with a veth on the bridge. IPv6 router solicitations on the bridge are
+/// answered (`RouterAdvertiser`: iPXE otherwise waits ~15 s for a router at every boot).
 final class CloudImageLab: @unchecked Sendable {
     let namespace: String
     let bridge: String
@@ -19,6 +20,7 @@ final class CloudImageLab: @unchecked Sendable {
     private let lock = NSLock()
     private var taps = 0
     private var hosts: [String] = []
+    private var advertiser: RouterAdvertiser?
     private var removed = false
 
     init() throws {
@@ -29,9 +31,18 @@ final class CloudImageLab: @unchecked Sendable {
         bridge = Self.prefix + id + "b"
         try run([["netns", "add", namespace],
                  ["-n", namespace, "link", "add", bridge, "type", "bridge"],
+                 // No duplicate address detection: the advertisements' source address is usable at once.
+                 ["netns", "exec", namespace, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/\(bridge)/accept_dad"],
                  ["-n", namespace, "addr", "add", "\(Self.serverAddress)/24", "dev", bridge],
                  ["-n", namespace, "link", "set", "lo", "up"],
                  ["-n", namespace, "link", "set", bridge, "up"]])
+        do {
+            let advertiser = try RouterAdvertiser(namespace: namespace, interface: bridge)
+            lock.withLock { self.advertiser = advertiser }
+        } catch {
+            remove()
+            throw error
+        }
     }
 
     deinit { remove() }
@@ -77,6 +88,7 @@ final class CloudImageLab: @unchecked Sendable {
             defer { removed = true }
             return !removed
         }) else { return }
+        lock.withLock { advertiser }?.stop()
         for host in lock.withLock({ hosts }) { Self.removeNamespace(host) }
         Self.removeNamespace(namespace)
     }

@@ -19,7 +19,7 @@ final class NetworkBootLab: @unchecked Sendable {
     private let lock = NSLock()
     private var machines: [NetworkBootVM] = []
     private var removed = false
-    private var advertiser: Process?
+    private var advertiser: RouterAdvertiser?
 
     init() throws {
         Self.removeStale()
@@ -44,26 +44,13 @@ final class NetworkBootLab: @unchecked Sendable {
                 throw TestFailure("network lab: ip \(command.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
             }
         }
-        do { try startAdvertiser() } catch {
+        do {
+            let advertiser = try RouterAdvertiser(namespace: namespace, interface: tap)
+            lock.withLock { self.advertiser = advertiser }
+        } catch {
             remove()
             throw error
         }
-    }
-
-    private func startAdvertiser() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("router_advertiser.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try toolPath("ip"))
-        process.arguments = ["netns", "exec", namespace, "python3", script, tap]
-        let output = ChildOutput()
-        process.standardOutput = output.pipe
-        process.standardError = output.pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.runWithSignalsUnblocked()
-        output.startReading()
-        lock.withLock { advertiser = process }
-        try poll("the router advertiser to listen: \(output.text)") { output.text.contains("ready") || !process.isRunning }
-        guard process.isRunning else { throw TestFailure("network lab: router_advertiser.py exited: \(output.text)") }
     }
 
     deinit { remove() }
@@ -80,13 +67,10 @@ final class NetworkBootLab: @unchecked Sendable {
             return machines
         }
         for machine in toStop { machine.stop() }
-        if let advertiser = lock.withLock({ () -> Process? in
+        lock.withLock { () -> RouterAdvertiser? in
             defer { advertiser = nil }
             return advertiser
-        }) {
-            kill(advertiser.processIdentifier, SIGKILL)
-            _ = try? advertiser.reap(seconds: 10)
-        }
+        }?.stop()
         guard lock.withLock({ () -> Bool in
             defer { removed = true }
             return !removed
