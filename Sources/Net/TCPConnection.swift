@@ -17,6 +17,8 @@ public final class TCPConnection: @unchecked Sendable, EventLoopSocket {
     public private(set) var isClosed = false
     /// What `send` and `sendFile` queued and the kernel has not taken yet, in order.
     private var outbox: [OutgoingSegment] = []
+    /// TCP_CORK is on while a file is being sent (see `flush`).
+    private var corked = false
     /// Bytes the kernel has taken so far: lets a caller tell a slow reader from a stuck one.
     public private(set) var bytesSent: UInt64 = 0
     // The handlers hold their owner strongly; `close()` drops them, which ends the cycle.
@@ -154,14 +156,23 @@ public final class TCPConnection: @unchecked Sendable, EventLoopSocket {
 
     /// Writes queued segments until the kernel's buffer is full (then waits for EPOLLOUT) or
     /// everything is sent.
+    /// While a file goes out the socket is corked (TCP_CORK, tcp(7); nginx's `tcp_nopush`): the
+    /// kernel sends only full segments, where TCP_NODELAY (set on every accepted connection, for
+    /// the small answers) would push a partial one at the end of each sendfile(2) call. Uncorked
+    /// when the outbox is empty, which sends the last partial segment at once. A 256 MiB asset
+    /// over loopback, 8 downloads one after another (bench/boot-plane.sh): 1,284 MiB/s uncorked,
+    /// nginx with tcp_nopush 1,707 and without it ~1,300.
     private func flush() {
         while !isClosed, !outbox.isEmpty {
+            if !corked, case .file = outbox[0].content { setCork(true) }
             switch outbox[0].write(to: fd, maxFileChunk: Self.fileChunk) {
             case .progress(let count):
                 bytesSent += UInt64(count)
                 if outbox[0].isDone {
                     let finished = outbox.removeFirst()
                     finished.release()
+                    // Before the completion, which may hand the loop on with the socket idle.
+                    if corked, outbox.isEmpty { setCork(false) }
                     finished.completion?()
                     // A completion may answer the next request, whose handler may give the
                     // loop away: the rest is the next driver's.
@@ -176,9 +187,16 @@ public final class TCPConnection: @unchecked Sendable, EventLoopSocket {
                 return
             }
         }
+        if corked, !isClosed, outbox.isEmpty { setCork(false) }
         if interest.writing {
             interest.writing = false
             settle()
         }
+    }
+
+    private func setCork(_ on: Bool) {
+        var value: Int32 = on ? 1 : 0
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
+        corked = on
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Glibc
 @testable import Net
@@ -6,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The event loops with real sockets on loopback: a write the kernel cannot take at once resumes
-/// on EPOLLOUT, connections spread over the loops, a handler that blocks does not stall its
+/// on EPOLLOUT, a file goes out corked, connections spread over the loops, a handler that blocks does not stall its
 /// loop's other connections, and deadlines fire.
 @Suite("Event loops") struct EventLoopTests {
     /// A listener on its own loops whose connections run `serve` on their loop once started.
@@ -44,6 +45,36 @@ import Testing
         #expect(received.count == payload.count)
         #expect(received == payload)
         #expect(eventually(seconds: 60) { completed.load(ordering: .relaxed) })
+    }
+
+    @Test func aFileGoesOutCorkedAndTheSocketIsUncorkedOnceItIsSent() throws {
+        // An odd size (its last segment a partial one), larger than loopback's buffers on both ends,
+        // so the file is still going out when `sendFile` returns.
+        let payload = (0..<((24 << 20) + 7)).map { UInt8(truncatingIfNeeded: $0 % 253) }
+        let path = "/tmp/provisiond-cork-\(getpid())"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(payload)))
+        defer { unlink(path) }
+        let corkedWhileSending = Atomic<Int32>(-1)
+        let corkedWhenSent = Atomic<Int32>(-1)
+        let listener = try listen(loops: 1) { connection in
+            connection.start(onData: { _ in }, onClose: {})
+            let file = open(path, O_RDONLY)
+            connection.sendFile(file, offset: 0, length: payload.count) { corkedWhenSent.store(cork(connection.fd), ordering: .relaxed) }
+            corkedWhileSending.store(cork(connection.fd), ordering: .relaxed)
+        }
+        defer { listener.close() }
+        let fd = try connectTo(listener.address)
+        defer { close(fd) }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while received.count < payload.count {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += chunk[..<count]
+        }
+        #expect(received == payload)
+        #expect(corkedWhileSending.load(ordering: .relaxed) == 1, "the file was not sent corked")
+        #expect(eventually(seconds: 60) { corkedWhenSent.load(ordering: .relaxed) == 0 }, "still corked after the file: \(corkedWhenSent.load(ordering: .relaxed))")
     }
 
     @Test func connectionsOpenedAtOnceSpreadEvenlyOverTheLoops() throws {
@@ -115,6 +146,13 @@ import Testing
         let firedOnLoop = fired.load(ordering: .relaxed)
         #expect(firedOnLoop)
     }
+}
+
+/// The socket's TCP_CORK setting (1 corked, 0 not), or -1 when it cannot be read.
+private func cork(_ fd: Int32) -> Int32 {
+    var value: Int32 = -1
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    return getsockopt(fd, Int32(IPPROTO_TCP), TCP_CORK, &value, &length) == 0 ? value : -1
 }
 
 /// Sends `text` and reads back as many bytes.
