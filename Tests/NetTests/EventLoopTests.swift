@@ -7,8 +7,8 @@ import TestSupport
 import Testing
 
 /// The event loops with real sockets on loopback: a write the kernel cannot take at once resumes
-/// on EPOLLOUT, a file goes out corked, connections spread over the loops, a handler that blocks does not stall its
-/// loop's other connections, and deadlines fire.
+/// on EPOLLOUT, a file goes out corked, connections spread over the loops, a handler that blocks
+/// does not stall its loop's other connections, and deadlines fire.
 @Suite("Event loops") struct EventLoopTests {
     /// A listener on its own loops whose connections run `serve` on their loop once started.
     private func listen(loops: Int, _ serve: @escaping @Sendable (TCPConnection) -> Void) throws -> TCPListener {
