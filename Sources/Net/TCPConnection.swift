@@ -159,7 +159,7 @@ public final class TCPConnection: @unchecked Sendable, EventLoopSocket {
     /// While a file goes out the socket is corked (TCP_CORK, tcp(7); nginx's `tcp_nopush`): the
     /// kernel sends only full segments, where TCP_NODELAY (set on every accepted connection, for
     /// the small answers) would push a partial one at the end of each sendfile(2) call. Uncorked
-    /// when the outbox is empty, which sends the last partial segment at once. A 256 MiB asset
+    /// as the last queued segment finishes, which sends the last partial segment at once. A 256 MiB asset
     /// over loopback, 8 downloads one after another (bench/boot-plane.sh): 1,284 MiB/s uncorked,
     /// nginx with tcp_nopush 1,707 and without it ~1,300.
     private func flush() {
@@ -187,7 +187,6 @@ public final class TCPConnection: @unchecked Sendable, EventLoopSocket {
                 return
             }
         }
-        if corked, !isClosed, outbox.isEmpty { setCork(false) }
         if interest.writing {
             interest.writing = false
             settle()
