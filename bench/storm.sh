@@ -265,6 +265,7 @@ wall = s.get("wall_to_all_ready", s["wall_to_last_report"])
 out = {"wall": wall, "retransmits": s["retransmits"], "nak_restarts": s["nak_restarts"], "failures": s["failures"], "client_cpu": s["client_cpu_seconds"]}
 for phase in ["dhcp", "dhcp-wire", "script", "assets", "cloud-init", "report"]:
     out[phase + "_p50"], out[phase + "_p99"] = s[phase]["p50"], s[phase]["p99"]
+out["dhcp-wire_max"] = s["dhcp-wire"]["max"]
 print(" ".join("%s=%s" % (k, "-" if v is None else v) for k, v in out.items()))
 EOF
 )
@@ -316,6 +317,7 @@ all() { echo ${result[$1]:-} | tr ' ' '/'; }
       if [[ $phase == dhcp ]]; then
         row "  one exchange on the wire p50 ms" "dhcp-wire_p50"
         row "  one exchange on the wire p99 ms" "dhcp-wire_p99"
+        row "  one exchange on the wire max ms" "dhcp-wire_max"
       fi
     done
     row "DHCP retransmits" retransmits

@@ -20,7 +20,7 @@
       Every HTTP request is a new connection from the machine's leased address (the client
       namespace routes the machines' subnets to itself, `ip route add local`), as firmware and
       cloud-init make them. Prints one JSON object: wall time to the last report (and to the
-      last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99 (and
+      last `ready` in --ready-db, provisiond's database, when given), per-phase p50/p99/max (and
       "dhcp-wire": each DHCP exchange from its send to the kernel's receive time of the reply),
       retransmits, NAK restarts, failures, this process's CPU seconds.
 """
@@ -355,7 +355,7 @@ class Storm:
         }
         for phase in PHASES + ["dhcp-wire"]:
             values = sorted(self.times[phase])
-            summary[phase] = {"p50": percentile(values, 50), "p99": percentile(values, 99)}
+            summary[phase] = {"p50": percentile(values, 50), "p99": percentile(values, 99), "max": percentile(values, 100)}
         if self.args.ready_db:
             summary["wall_to_all_ready"] = wait_ready(self.args.ready_db, self.args.count, wall_start, self.args.give_up)
         for relay in self.sockets.values():

@@ -37,6 +37,13 @@ public final class EventLoop: @unchecked Sendable {
     private let mailbox = Mutex<[@Sendable () -> Void]>([])
     /// Connections this loop owns (a balance for the accept path; `TCPListener`).
     let load = Atomic<Int>(0)
+    /// Threads that gave this loop away to wait (`blocking`) and wait still, and how many may.
+    /// Every wait beyond the limit costs the loop a stall instead of a thread: in a storm of
+    /// 3,000 machines each answer waited for a commit, and a thread apiece (each with its stack
+    /// and TLS, ~40 KiB touched) took 2,231 threads and 131 MiB (bench/storm.sh). Waits mostly
+    /// share one group commit, so a few dozen cover a commit's batch.
+    let waiters = Atomic<Int>(0)
+    let waitersLimit: Int
     // Touched only by the driving thread.
     private var sockets: [UInt64: any EventLoopSocket] = [:]
     private var nextKey: UInt64 = 1
@@ -58,8 +65,9 @@ public final class EventLoop: @unchecked Sendable {
     /// sweep each. The deadlines are seconds long.
     private static let sweepInterval: UInt64 = 50_000_000
 
-    init(name: String) {
+    init(name: String, waitersLimit: Int = 32) {
         self.name = name
+        self.waitersLimit = waitersLimit
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeup = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         precondition(epoll >= 0 && wakeup >= 0, "\(name): epoll or eventfd failed: errno \(errno)")
@@ -100,11 +108,18 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs `body`, which may block, from any thread. On a loop's driving thread the loop passes
     /// to a new thread first (the socket whose handler runs is parked until its answer comes back
     /// through `execute`), so the calling thread, once `body` returns, no longer drives it: its
-    /// callers see `inLoop` false and must hand what is left to the loop.
+    /// callers see `inLoop` false and must hand what is left to the loop. When `waitersLimit`
+    /// threads of this loop wait already, the loop's own thread waits instead and goes on driving
+    /// it afterwards (`inLoop` stays true).
     public static func blocking<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        if let raw = pthread_getspecific(currentKey) {
-            Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue().handOff()
+        guard let raw = pthread_getspecific(currentKey) else { return try body() }
+        let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
+        guard loop.waiters.add(1, ordering: .relaxed).newValue <= loop.waitersLimit else {
+            loop.waiters.subtract(1, ordering: .relaxed)
+            return try body()
         }
+        defer { loop.waiters.subtract(1, ordering: .relaxed) }
+        loop.handOff()
         return try body()
     }
 

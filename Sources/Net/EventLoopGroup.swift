@@ -5,8 +5,8 @@ import Glibc
 public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
 
-    public init(count: Int, name: String) {
-        loops = (0..<max(1, count)).map { EventLoop(name: "\(name)-\($0)") }
+    public init(count: Int, name: String, waitersLimit: Int = 32) {
+        loops = (0..<max(1, count)).map { EventLoop(name: "\(name)-\($0)", waitersLimit: waitersLimit) }
     }
 
     /// The process's loops, one per online CPU, shared by every HTTP listener.

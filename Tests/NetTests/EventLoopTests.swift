@@ -128,6 +128,53 @@ import Testing
         #expect(try exchange(waiting, "again") == "again")
     }
 
+    @Test func pastItsWaitersLimitALoopWaitsOnItsOwnThreadInsteadOfStartingAnother() throws {
+        let gate = DispatchSemaphore(value: 0)
+        let started = Atomic<Int>(0)
+        let waitingAway = Atomic<Int>(0)
+        let mostWaitingAway = Atomic<Int>(0)
+        let waitedOnLoop = Atomic<Int>(0)
+        let group = EventLoopGroup(count: 1, name: "test-loop", waitersLimit: 2)
+        let listener = try TCPListener(address: try SocketAddress("127.0.0.1:0"), group: group) { connection in
+            connection.loop.execute {
+                connection.start(onData: { _ in
+                    let answer = connection.handle {
+                        EventLoop.blocking {
+                            started.add(1, ordering: .relaxed)
+                            if connection.loop.inLoop {
+                                waitedOnLoop.add(1, ordering: .relaxed)
+                                gate.wait()
+                            } else {
+                                let now = waitingAway.add(1, ordering: .relaxed).newValue
+                                mostWaitingAway.max(now, ordering: .relaxed)
+                                gate.wait()
+                                waitingAway.subtract(1, ordering: .relaxed)
+                            }
+                            return Array("released".utf8)
+                        }
+                    }
+                    let finish: @Sendable () -> Void = {
+                        connection.unpark()
+                        connection.send(answer)
+                    }
+                    if connection.loop.inLoop { finish() } else { connection.loop.execute(finish) }
+                }, onClose: {})
+            }
+        }
+        listener.start()
+        defer { listener.close() }
+        let clients = try (0..<4).map { _ in try connectTo(listener.address) }
+        defer { clients.forEach { close($0) } }
+        for fd in clients { #expect(send(fd, "block", 5, 0) == 5) }
+        // Two threads take the loop away to wait; the third wait holds the loop's own thread,
+        // so the fourth request is read only once that wait ends.
+        #expect(eventually(seconds: 60) { started.load(ordering: .relaxed) >= 3 })
+        for _ in clients { gate.signal() }
+        for fd in clients { #expect(try receive(fd, count: 8) == "released") }
+        #expect(mostWaitingAway.load(ordering: .relaxed) == 2)
+        #expect(waitedOnLoop.load(ordering: .relaxed) >= 1)
+    }
+
     @Test func aDeadlineRunsOnItsLoop() throws {
         let fired = Atomic<Bool>(false)
         let listener = try listen(loops: 1) { connection in
