@@ -2,7 +2,7 @@ import Model
 import Synchronization
 
 /// A profile with its templates parsed: built once at start, rendered per machine.
-public struct CompiledProfile: Sendable {
+public final class CompiledProfile: Sendable {
     public let profile: Profile
     /// A number no other compilation in this process has: a render cache tells a reloaded
     /// profile from the one it replaced, even when the name is the same.

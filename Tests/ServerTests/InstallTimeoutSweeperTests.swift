@@ -1,5 +1,6 @@
 import Boot
 import Inventory
+import Net
 import Testing
 import Wire
 
@@ -31,8 +32,8 @@ import Wire
     }
 
     @Test func failsEachMachineAtItsOwnLimitWithWhatWasLastSeen() throws {
-        lastSeen.record(mac: quick.description, .init(method: "GET", path: "/cloud-init/\(quick)/user-data", status: 200, from: "10.0.0.31",
-                                                      at: Timestamp.unixMilliseconds()))
+        lastSeen.record(mac: quick.description, .init(method: "GET", path: "/cloud-init/\(quick)/user-data", status: 200,
+                                                      from: try SocketAddress("10.0.0.31:40000"), at: Timestamp.unixMilliseconds()))
         sweeper.sweep(now: later(1800))
         #expect(try fixture.inventory.machine(quick)?.state == .installing)
         sweeper.sweep(now: later(3700))

@@ -30,7 +30,7 @@ struct BootPlane: Sendable {
     func handle(_ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         let response = route(request, context)
         if let mac = response.subjectMAC {
-            lastSeen.record(mac: mac, .init(method: request.method, path: request.path, status: response.status, from: context.peer.hostText,
+            lastSeen.record(mac: mac, .init(method: request.method, path: request.path, status: response.status, from: context.peer,
                                             at: Timestamp.unixMilliseconds()))
         }
         return response

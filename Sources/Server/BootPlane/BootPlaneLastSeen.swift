@@ -1,5 +1,6 @@
 import Boot
 import Inventory
+import Net
 import Synchronization
 
 /// The last boot-plane request that named each machine (its MAC in the path or the query), with
@@ -15,13 +16,13 @@ final class BootPlaneLastSeen: Sendable {
         /// Never the query, which may hold a token.
         let path: String
         let status: Int
-        let from: String
+        let from: SocketAddress
         /// Milliseconds since the Unix epoch.
         let at: Int
 
         var lastSeen: InstallTimeout.LastSeen {
             InstallTimeout.LastSeen(at: Timestamp.format(milliseconds: at),
-                                    request: "\(method) \(path) (\(status))", from: from)
+                                    request: "\(method) \(path) (\(status))", from: from.hostText)
         }
     }
 

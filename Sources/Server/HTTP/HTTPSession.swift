@@ -15,6 +15,8 @@ final class HTTPSession: @unchecked Sendable {
     private let log: Logger
     private let handler: HTTPHandler
     private let runsOnLoop: @Sendable (HTTPRequest) -> Bool
+    /// The connection's addresses, the same for each of its requests.
+    private let context: RequestContext
     private var parser: HTTPRequestParser
     private var deadlines: RequestDeadlines
     /// A response is being written: further pipelined requests wait, and reading pauses so a
@@ -45,6 +47,7 @@ final class HTTPSession: @unchecked Sendable {
         self.log = log
         self.handler = handler
         self.runsOnLoop = runsOnLoop
+        context = RequestContext(peer: connection.peer, local: connection.local)
         parser = HTTPRequestParser(limits: options.limits)
         deadlines = RequestDeadlines(idle: options.idleTimeout, head: options.headTimeout, body: options.bodyTimeout,
                                      now: DispatchTime.now().uptimeNanoseconds)
@@ -127,11 +130,10 @@ final class HTTPSession: @unchecked Sendable {
     private func answer(_ request: HTTPRequest) -> Bool {
         let started = DispatchTime.now().uptimeNanoseconds
         deadlines.answering(at: started)
-        let context = RequestContext(peer: connection.peer, local: connection.local)
         guard runsOnLoop(request) else {
             ServerMetrics.shared.httpRequestOffLoop(listener: log.component, how: "dispatch")
             connection.park()
-            DispatchQueue.global().async { [self, handler] in
+            DispatchQueue.global().async { [self, handler, context] in
                 let response = handler(request, context)
                 connection.loop.execute { [self] in resume(request, response, started: started) }
             }
