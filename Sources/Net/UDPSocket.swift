@@ -82,13 +82,6 @@ public final class UDPSocket: @unchecked Sendable {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
-    /// Bounds how long a blocking receive (`wait: true` on a socket left blocking) waits
-    /// (SO_RCVTIMEO, socket(7)); it then fails with EAGAIN.
-    public func setReceiveTimeout(milliseconds: Int) {
-        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
     /// Waits up to `milliseconds` for a datagram; true when one can be read.
     public func waitReadable(milliseconds: Int32) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -121,15 +114,13 @@ public final class UDPSocket: @unchecked Sendable {
     }
 
     /// Reads one datagram from the connected peer into `buffer` (reused by the caller, so a
-    /// busy transfer allocates nothing per packet); its length, or nil if none could be read.
-    /// `wait: false` never blocks (MSG_DONTWAIT), whatever the socket's mode; `wait: true` blocks
-    /// as the socket's mode and receive timeout say. An ICMP port-unreachable reported on a
-    /// connected socket (ECONNREFUSED, udp(7): consumed by the receive that returns it) and a
-    /// signal (EINTR) are not the end of what waits: the receive is tried again.
-    public func receive(into buffer: inout [UInt8], wait: Bool) -> Int? {
-        let flags = wait ? 0 : Int32(MSG_DONTWAIT)
+    /// busy transfer allocates nothing per packet); its length, or nil if none waits. Never
+    /// blocks, whatever the socket's mode. An ICMP port-unreachable reported on a connected
+    /// socket (ECONNREFUSED, udp(7): consumed by the receive that returns it) and a signal
+    /// (EINTR) are not the end of what waits: the receive is tried again.
+    public func receive(into buffer: inout [UInt8]) -> Int? {
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, flags) }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if count >= 0 { return count }
             guard Self.receiveMayContinue() else { return nil }
         }

@@ -53,7 +53,7 @@ import Testing
         queue.sync { source.cancel() }
     }
 
-    @Test("receive(into:wait: false) reads each datagram into the reused buffer and never blocks on a blocking socket")
+    @Test("receive(into:) reads each datagram into the reused buffer and never blocks on a blocking socket")
     func receiveWithoutWaiting() throws {
         // Left blocking: a receive that waited for a fourth datagram would hang here.
         let receiver = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
@@ -62,26 +62,9 @@ import Testing
         #expect(receiver.waitReadable(milliseconds: 5000))
         var buffer = [UInt8](repeating: 0, count: 16)
         var seen: [String] = []
-        while let count = receiver.receive(into: &buffer, wait: false) { seen.append(String(decoding: buffer[..<count], as: UTF8.self)) }
+        while let count = receiver.receive(into: &buffer) { seen.append(String(decoding: buffer[..<count], as: UTF8.self)) }
         #expect(seen == ["one", "two", "three"])
         #expect(errno == EAGAIN)
-    }
-
-    @Test("a blocking receive returns what waits at once, and gives up with EAGAIN at the receive timeout when nothing comes")
-    func blockingReceiveWithTimeout() throws {
-        let receiver = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
-        receiver.setReceiveTimeout(milliseconds: 2)
-        var buffer = [UInt8](repeating: 0, count: 16)
-        #expect(receiver.receive(into: &buffer, wait: true) == nil && errno == EAGAIN)
-        let sender = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
-        #expect(sender.send(Array("ack".utf8), to: receiver.address))
-        // Loopback delivers before sendto returns, but a timeout that fired first is retried.
-        var count: Int?
-        try poll("the datagram") {
-            count = receiver.receive(into: &buffer, wait: true)
-            return count != nil
-        }
-        #expect(count.map { String(decoding: buffer[..<$0], as: UTF8.self) } == "ack")
     }
 
     @Test("a cancelled source closes its socket once nothing else holds it: its port is free again")

@@ -7,7 +7,7 @@ import Wire
 
 /// Read-only TFTP (DESIGN.md §5): requests arrive on the listening socket, read by a Dispatch
 /// source on one serial queue; each transfer gets its own socket (a new port, RFC 1350 §4),
-/// bound to the address the request was sent to, driven by its own sources
+/// bound to the address the request was sent to, driven on one of the shared event loops
 /// (`TFTPTransferRunner`). Transfers hold slots of a `ConnectionBudget`, in all and per client address,
 /// so requests from a few addresses (spoofable: UDP) cannot take every slot; refusals over it
 /// are logged as counts per interval.
@@ -20,6 +20,8 @@ public final class TFTPService: @unchecked Sendable {
     private let maxAttempts: Int
     private let log: Logger
     private let slots: Mutex<ConnectionBudget>
+    /// Where transfers run: each on the loop with the least to do when it starts.
+    private let loops: EventLoopGroup
     private let busy: RefusalLog
     /// Beats when the request queue runs a probe.
     public let heartbeat = Heartbeat(plane: "tftp")
@@ -29,13 +31,14 @@ public final class TFTPService: @unchecked Sendable {
 
     /// `transfers`: at once in all; `transfersPerAddress`: at once for one client address.
     public init(address: SocketAddress, root: String, ipxeDir: String, retries: Int, transfers: Int, transfersPerAddress: Int,
-                log: Logger) throws(NetError) {
+                loops: EventLoopGroup = .shared, log: Logger) throws(NetError) {
         listener = try UDPSocket(bind: address, packetInfo: true)
         files = TFTPFiles(root: ServedDirectory(root: root), ipxe: ServedDirectory(root: ipxeDir, trustsSymlinks: true))
         limits = TFTPServerLimits()
         maxAttempts = retries + 1
         slots = Mutex(ConnectionBudget(total: transfers, perSource: transfersPerAddress))
         busy = RefusalLog(event: "tftp-busy", fields: [("listener", "tftp")], log: log)
+        self.loops = loops
         self.log = log
     }
 
@@ -114,7 +117,8 @@ public final class TFTPService: @unchecked Sendable {
         let transfer = TFTPTransfer(negotiation: negotiation, length: length, maxAttempts: maxAttempts)
         log.debug("tftp-start", ["peer": peer, "file": request.filename, "mode": request.mode.rawValue,
                                  "options": request.options.map(\.description).joined(separator: ",")])
-        TFTPTransferRunner(socket: socket, source: source, transfer: transfer, name: request.filename, client: datagram.source, log: log) {
+        TFTPTransferRunner(socket: socket, loop: loops.leastLoaded(), source: source, transfer: transfer, name: request.filename,
+                           client: datagram.source, log: log) {
             [self] in slots.withLock { $0.release(client) }
         }.start()
     }
