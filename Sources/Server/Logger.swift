@@ -33,10 +33,18 @@ public struct Logger: Sendable {
     /// Whether lines of `level` are written: callers skip building the fields of lines that are not.
     public func writes(_ level: Level) -> Bool { level >= minimum }
 
-    public func debug(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, event, fields) }
-    public func info(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, event, fields) }
-    public func warning(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, event, fields) }
-    public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, event, fields) }
+    // The fields are built only for a line that is written: at --log-level warn, formatting a
+    // DHCP reply's address, file and destination for a line never written was ~4 % of the DHCP
+    // plane's samples at 15,000 DORA/s (perf).
+    public func debug(_ event: String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { log(.debug, event, fields) }
+    public func info(_ event: String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { log(.info, event, fields) }
+    public func warning(_ event: String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { log(.warning, event, fields) }
+    public func error(_ event: String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { log(.error, event, fields) }
+
+    private func log(_ level: Level, _ event: String, _ fields: () -> KeyValuePairs<String, String>) {
+        guard writes(level) else { return }
+        log(level, event, fields())
+    }
 
     public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, String>) {
         log(level, event, fields.map { ($0.key, $0.value) })

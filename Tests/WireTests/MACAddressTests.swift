@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Wire
 
@@ -108,5 +109,13 @@ struct MACAddressTests {
     func equalityAcrossForms() throws {
         let forms = try ["aa:bb:cc:dd:ee:ff", "AABB.CCDD.EEFF", "01-aa-bb-cc-dd-ee-ff"].map { text throws in try MACAddress(text) }
         #expect(Set(forms).count == 1)
+    }
+
+    @Test("hexString: two lowercase digits per byte, from any byte sequence")
+    func hexString() {
+        #expect([UInt8]().hexString == "")
+        #expect([0x00, 0x0a, 0xff, 0x7f].hexString == "000aff7f")
+        #expect((0...255).map(UInt8.init).hexString == (0...255).map { String(format: "%02x", $0) }.joined())
+        #expect([UInt8](repeating: 0xab, count: 3).lazy.map { $0 ^ 0x01 }.hexString == "aaaaaa")
     }
 }
