@@ -2,9 +2,8 @@ import Dispatch
 
 /// A UDP socket watched by a `DispatchSourceRead`: `onReadable` runs on `queue` whenever
 /// datagrams wait, and should drain the socket (`UDPSocket.drain`, which never blocks, nor do
-/// sends). The socket's mode is left alone, so its owner may also wait in a blocking receive (a
-/// lock-step TFTP transfer awaiting its next ACK). Its descriptor stays open until the source is cancelled
-/// (libdispatch requires a source's descriptor to outlive it).
+/// sends), so the socket's mode is left alone. Its descriptor stays open until the source is
+/// cancelled (libdispatch requires a source's descriptor to outlive it).
 public final class UDPReadSource: @unchecked Sendable {
     public let socket: UDPSocket
     private let source: DispatchSourceRead

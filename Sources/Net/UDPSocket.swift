@@ -88,10 +88,10 @@ public final class UDPSocket: @unchecked Sendable {
         return poll(&entry, 1, milliseconds) > 0
     }
 
-    /// Every send: never blocks, whatever the socket's mode (a socket left blocking for its
-    /// receives must not stall its queue on a full send buffer: the datagram is lost instead, and
-    /// the protocol's retransmission covers it, as for one lost on the wire), and never raises
-    /// SIGPIPE.
+    /// Every send: never blocks, whatever the socket's mode (sockets are left blocking, and a
+    /// full send buffer must not stall the queue or event loop sending: the datagram is lost
+    /// instead, and the protocol's retransmission covers it, as for one lost on the wire), and
+    /// never raises SIGPIPE.
     private static let sendFlags = Int32(MSG_NOSIGNAL | MSG_DONTWAIT)
 
     /// Sends one datagram to the connected peer.
