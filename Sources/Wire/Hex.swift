@@ -11,3 +11,8 @@ extension Sequence<UInt8> {
         return String(decoding: digits, as: UTF8.self)
     }
 }
+
+let hexDigits = Array("0123456789abcdef".utf8)
+
+/// One byte as two lowercase hex digits.
+func hexByte(_ byte: UInt8) -> String { [byte].hexString }

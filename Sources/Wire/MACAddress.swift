@@ -100,9 +100,3 @@ func hexValue(_ digit: UInt8) -> UInt8? {
     default: return nil
     }
 }
-
-let hexDigits = Array("0123456789abcdef".utf8)
-
-func hexByte(_ byte: UInt8) -> String {
-    String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]], as: UTF8.self)
-}

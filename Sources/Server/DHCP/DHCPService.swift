@@ -31,6 +31,12 @@ public final class DHCPService: @unchecked Sendable {
     private struct Staged {
         var pending: [Decided] = []
         var committing = false
+
+        /// Everything staged, which is then empty.
+        mutating func takeAll() -> [Decided] {
+            defer { pending = [] }
+            return pending
+        }
     }
     /// How many replies to each MAC wait for a commit (pending or committing); on `queue`. While
     /// one waits, that client's later replies wait too, so none overtakes it (an ACK repeated
@@ -136,10 +142,7 @@ public final class DHCPService: @unchecked Sendable {
             sources = []
         }
         // After the commit in progress, if any: nothing is decided any more.
-        commitQueue.sync { finish(staged.withLock { staged in
-            defer { staged.pending = [] }
-            return staged.pending
-        }) }
+        commitQueue.sync { finish(staged.withLock { $0.takeAll() }) }
     }
 
     /// Makes the heartbeat beat from `queue`: it beats only while that queue turns.
@@ -212,8 +215,7 @@ public final class DHCPService: @unchecked Sendable {
                 staged.committing = false
                 return nil
             }
-            defer { staged.pending = [] }
-            return staged.pending
+            return staged.takeAll()
         }) {
             finish(batch)
             queue.async { [self] in
