@@ -11,9 +11,10 @@ import Wire
 /// token) and `--metrics-listen` (without), until its query API returns every family.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MetricsPrometheusTests {
     static let families = [
-        "provisiond_dhcp_requests_total", "provisiond_dhcp_malformed_total", "provisiond_dhcp_leases",
-        "provisiond_tftp_transfers_total", "provisiond_tftp_sent_bytes_total", "provisiond_tftp_errors_total",
-        "provisiond_tftp_retransmits_total", "provisiond_http_requests_total", "provisiond_http_request_duration_seconds_bucket",
+        "provisiond_dhcp_requests_total", "provisiond_dhcp_malformed_total", "provisiond_dhcp_kernel_drops_total",
+        "provisiond_dhcp_leases", "provisiond_tftp_transfers_total", "provisiond_tftp_sent_bytes_total",
+        "provisiond_tftp_errors_total", "provisiond_tftp_retransmits_total", "provisiond_tftp_kernel_drops_total",
+        "provisiond_http_requests_total", "provisiond_http_request_duration_seconds_bucket",
         "provisiond_machines", "provisiond_lifecycle_transitions_total", "provisiond_install_duration_seconds_count",
         "provisiond_hook_runs_total", "provisiond_kubespray_runs_total", "provisiond_proxmox_operations_total",
         "provisiond_sqlite_commit_duration_seconds_bucket", "process_resident_memory_bytes", "process_open_fds", "process_threads",

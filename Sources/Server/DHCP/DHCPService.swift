@@ -60,11 +60,8 @@ public final class DHCPService: @unchecked Sendable {
     private let machines: Mutex<DHCPMachines>
     private var malformed = 0
     private var malformedReported = 0
-    /// Each socket's kernel drop count as last seen (SO_RXQ_OVFL), and the drops not yet logged;
-    /// touched only on `queue`.
-    private var kernelDrops: [UInt32]
-    private var dropsUnreported = 0
-    private var dropsReportedAt = 0
+    /// What the kernel dropped on the sockets (a full receive buffer); touched only on `queue`.
+    private let kernelDrops: KernelDropReport
 
     /// The receive buffer asked for each socket: a storm of a few thousand machines booting at
     /// once (DISCOVERs of ~300–600 bytes, each costing ~2 KiB of buffer) must wait in the kernel,
@@ -92,7 +89,8 @@ public final class DHCPService: @unchecked Sendable {
             log.info("dhcp-socket", ["port": String(port), "receive-buffer": String(granted)])
         }
         self.sockets = sockets
-        kernelDrops = Array(repeating: 0, count: sockets.count)
+        kernelDrops = KernelDropReport(event: "dhcp-kernel-drops", ports: sockets.map(\.1),
+                                       metric: { ServerMetrics.shared.dhcpDroppedByKernel($0) }, log: log)
         self.inventory = inventory
         self.discoveries = discoveries
         self.overheard = overheard
@@ -184,7 +182,7 @@ public final class DHCPService: @unchecked Sendable {
         let (socket, port) = sockets[index]
         var waiting = 0
         socket.drain { datagram in
-            noteKernelDrops(datagram.kernelDrops, socket: index)
+            kernelDrops.note(datagram.kernelDrops, socket: index)
             guard var decided = decide(datagram, socket: socket, port: port) else { return true }
             decided.replyAfterCommit = !decided.outcome.leases.isEmpty || repliesWaiting[decided.mac] != nil
             if decided.replyAfterCommit { repliesWaiting[decided.mac, default: 0] += 1 }
@@ -324,21 +322,6 @@ public final class DHCPService: @unchecked Sendable {
             vendorClass: request.options.vendorClass, userClass: request.options.userClass.isEmpty ? nil : request.options.userClass.joined(separator: ","),
             relay: request.giaddr.rawValue == 0 ? nil : request.giaddr,
             circuitID: relay.first { $0.code == 1 }?.value.hexString, remoteID: relay.first { $0.code == 2 }?.value.hexString)
-    }
-
-    /// Counts what the kernel dropped on a socket since its last datagram (a metric, and a log
-    /// line at most a minute).
-    private func noteKernelDrops(_ total: UInt32?, socket index: Int) {
-        guard let total, total != kernelDrops[index] else { return }
-        let added = Int(total &- kernelDrops[index])
-        kernelDrops[index] = total
-        ServerMetrics.shared.dhcpDroppedByKernel(added)
-        dropsUnreported += added
-        let now = Int(Date().timeIntervalSince1970)
-        guard now - dropsReportedAt >= 60 else { return }
-        log.warning("dhcp-kernel-drops", ["count": String(dropsUnreported), "port": String(sockets[index].port),
-                                          "why": "the socket's receive buffer was full"])
-        (dropsUnreported, dropsReportedAt) = (0, now)
     }
 
     private func countMalformed(_ why: String, from source: SocketAddress) {

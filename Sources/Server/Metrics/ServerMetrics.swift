@@ -20,6 +20,7 @@ public final class ServerMetrics: Sendable {
     private let tftpBytes: Counter
     private let tftpErrors: Counter
     private let tftpRetransmits: Counter
+    private let tftpKernelDrops: Counter
     private let httpRequests: Counter
     private let httpDuration: Histogram
     private let httpOffLoop: Counter
@@ -51,6 +52,8 @@ public final class ServerMetrics: Sendable {
         tftpBytes = registry.counter("provisiond_tftp_sent_bytes_total", "TFTP DATA payload bytes sent, retransmissions included.")
         tftpErrors = registry.counter("provisiond_tftp_errors_total", "TFTP ERROR packets sent, by RFC 1350 error code.", labels: ["code"])
         tftpRetransmits = registry.counter("provisiond_tftp_retransmits_total", "TFTP DATA blocks sent again after a timeout.")
+        tftpKernelDrops = registry.counter("provisiond_tftp_kernel_drops_total",
+                                           "TFTP requests the kernel dropped before provisiond read them (socket buffer full, SO_RXQ_OVFL).")
         httpRequests = registry.counter("provisiond_http_requests_total", "HTTP requests by listener, route class and status.",
                                         labels: ["listener", "route", "status"])
         httpDuration = registry.histogram("provisiond_http_request_duration_seconds",
@@ -80,6 +83,7 @@ public final class ServerMetrics: Sendable {
         dhcpKernelDrops.increment(by: 0)
         tftpBytes.increment(by: 0)
         tftpRetransmits.increment(by: 0)
+        tftpKernelDrops.increment(by: 0)
         for outcome in Self.runOutcomes {
             hookRuns.increment(outcome, by: 0)
             for playbook in ["cluster.yml", "scale.yml"] { kubesprayRuns.increment(playbook, outcome, by: 0) }
@@ -107,6 +111,7 @@ public final class ServerMetrics: Sendable {
     }
 
     func tftpError(code: UInt16) { tftpErrors.increment(String(code)) }
+    func tftpDroppedByKernel(_ count: Int) { tftpKernelDrops.increment(by: Double(count)) }
 
     func httpRequest(listener: String, path: String, status: Int, seconds: Double) {
         let route = HTTPRouteClass.of(path)

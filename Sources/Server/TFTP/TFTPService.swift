@@ -23,8 +23,15 @@ public final class TFTPService: @unchecked Sendable {
     /// Where transfers run: each on the loop with the least to do when it starts.
     private let loops: EventLoopGroup
     private let busy: RefusalLog
+    /// What the kernel dropped on the listener; touched only on `queue`.
+    private let kernelDrops: KernelDropReport
     /// Beats when the request queue runs a probe.
     public let heartbeat = Heartbeat(plane: "tftp")
+
+    /// The listener's receive buffer: requests wait there while `queue` is not scheduled (a
+    /// loaded host) or handles others; a storm of machines' RRQs (each ~1 KiB of buffer) must
+    /// not overflow it, nor spoofed ones push a real client's out.
+    static let receiveBuffer = 4 << 20
 
     public var address: SocketAddress { listener.address }
     public var activeTransfers: Int { slots.withLock { $0.count } }
@@ -33,6 +40,11 @@ public final class TFTPService: @unchecked Sendable {
     public init(address: SocketAddress, root: String, ipxeDir: String, retries: Int, transfers: Int, transfersPerAddress: Int,
                 loops: EventLoopGroup = .shared, log: Logger) throws(NetError) {
         listener = try UDPSocket(bind: address, packetInfo: true)
+        listener.countDrops()
+        let granted = listener.setReceiveBuffer(bytes: Self.receiveBuffer)
+        log.info("tftp-socket", ["port": String(listener.address.port), "receive-buffer": String(granted)])
+        kernelDrops = KernelDropReport(event: "tftp-kernel-drops", ports: [listener.address.port],
+                                       metric: { ServerMetrics.shared.tftpDroppedByKernel($0) }, log: log)
         files = TFTPFiles(root: ServedDirectory(root: root), ipxe: ServedDirectory(root: ipxeDir, trustsSymlinks: true))
         limits = TFTPServerLimits()
         maxAttempts = retries + 1
@@ -46,6 +58,7 @@ public final class TFTPService: @unchecked Sendable {
         queue.sync {
             source = UDPReadSource(socket: listener, queue: queue) { [self] in
                 listener.drain { datagram in
+                    kernelDrops.note(datagram.kernelDrops, socket: 0)
                     handle(datagram)
                     return true
                 }
