@@ -37,14 +37,21 @@ import Wire
         let result = try lab.inClient("python3", [Self.support.appendingPathComponent("dhcp_burst.py").path, "10.78.0.2", "10.78.0.1",
                                                   String(count), "30", String(server.process.processIdentifier)])
         let report = try JSONParser.parse(result.stdout)
-        #expect(report["offers"] == .int(count), "\(result.stdout) \(result.stderr)")
-        #expect(report["acks"] == .int(count))
-        #expect(report["distinct"] == .int(count))
+        // A packet the host dropped before any socket (a full input backlog: a test flooding
+        // beside this one) is no fault of the server's: as many fewer answers as the kernel
+        // counted such drops are accepted, and no more. The server's own socket must drop none.
+        let lost = report["backlog_drops"]?.intValue ?? 0
+        let offers = report["offers"]?.intValue ?? 0
+        let acks = report["acks"]?.intValue ?? 0
+        if lost > 0 { print("UDPPlaneThreadsTests: the host dropped \(lost) packets for a full input backlog during the burst") }
+        #expect(offers <= count && offers + lost >= count, "\(result.stdout) \(result.stderr)")
+        #expect(acks <= offers && acks + lost >= count)
+        #expect(report["distinct"] == .int(acks))
         let peak = report["peak_threads"]?.intValue ?? .max
         #expect(peak <= Self.threadBound, "peak \(peak) threads (idle \(report["idle_threads"]?.intValue ?? 0))")
         // Every ACK followed its lease's commit: all are on disk.
         let leases = try JSONParser.parse(try server.ctl(["leases", "--json"]).stdout).arrayValue ?? []
-        #expect(leases.count == count)
+        #expect(leases.count >= acks && leases.count <= count)
         #expect(!server.log.contains("dhcp-kernel-drops"), "the receive buffer held the burst")
         #expect(server.stop() == 0)
     }
