@@ -115,4 +115,29 @@ import Testing
         #expect(server.log.contains("tftp-aborted"), "the cancelled transfer is released at once")
         server.stop()
     }
+
+    /// With no descriptor left (the open-file limit lowered under the running server to the
+    /// lowest free number), a request can get neither its file nor a transfer socket: the ERROR
+    /// leaves from port 69, so tftp-hpa hears "busy" at once instead of retrying into silence.
+    @Test func withNoDescriptorLeftARequestStillGetsAnError() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let root = dir.path + "/tftp"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try Data(repeating: 1, count: 1000).write(to: URL(fileURLWithPath: root + "/file"))
+        let server = try ServerProcess(dataDir: dir.path + "/data", extraArguments: ["--tftp-root", root])
+        let pid = String(server.process.processIdentifier)
+        let open = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) })
+        let lowestFree = (0...).first { !open.contains($0) }!
+        #expect(try runTool("prlimit", ["--pid", pid, "--nofile=\(lowestFree):"]).status == 0)
+        let refused = try TFTPClient.tftpHPA.fetch("file", port: server.tftpPort, output: dir.path + "/refused")
+        #expect(refused.stdout.contains("Error code 0: no file descriptor left") || refused.stderr.contains("Error code 0: no file descriptor left"),
+                "\(refused.stdout) \(refused.stderr)")
+        // Descriptors back: served again.
+        #expect(try runTool("prlimit", ["--pid", pid, "--nofile=1024:"]).status == 0)
+        let served = try TFTPClient.tftpHPA.fetch("file", port: server.tftpPort, output: dir.path + "/served")
+        #expect(served.status == 0 && (try? Data(contentsOf: URL(fileURLWithPath: dir.path + "/served")).count) == 1000, "\(served.stderr)")
+        server.stop()
+        #expect(server.log.contains("tftp-refused peer=127.0.0.1:"), "\(server.log)")
+    }
 }

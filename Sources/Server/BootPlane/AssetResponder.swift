@@ -18,6 +18,7 @@ struct AssetResponder: Sendable {
             case .escapes: return .error(403, error.description)
             case .notFound: return .error(404, error.description)
             case .notReadable: return .error(403, error.description)
+            case .outOfDescriptors: return .error(503, error.description)
             }
         }
         // nginx-style strong validator: modification time and size.

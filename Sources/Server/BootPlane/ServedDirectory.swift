@@ -20,12 +20,16 @@ public struct ServedDirectory: Sendable {
         case notFound(String)
         /// Exists but is not a regular file, or cannot be read.
         case notReadable(String)
+        /// The process or the system has no file descriptor left (EMFILE, ENFILE): the file is
+        /// fine, the server is busy.
+        case outOfDescriptors(String)
 
         public var description: String {
             switch self {
             case .escapes(let path): "path \"\(path)\" leaves the served directory"
             case .notFound(let path): "\(path) not found"
             case .notReadable(let path): "\(path) is not a readable file"
+            case .outOfDescriptors(let path): "no file descriptor left to open \(path)"
             }
         }
     }
@@ -47,7 +51,13 @@ public struct ServedDirectory: Sendable {
         guard trustsSymlinks || real.hasPrefix(rootReal + "/") else { throw .escapes(relativePath) }
         // O_NOFOLLOW: the resolved name must not have been swapped for a symlink since.
         let fd = Glibc.open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw errno == ENOENT ? .notFound(relativePath) : .notReadable(relativePath) }
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT: throw .notFound(relativePath)
+            case EMFILE, ENFILE: throw .outOfDescriptors(relativePath)
+            default: throw .notReadable(relativePath)
+            }
+        }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             close(fd)

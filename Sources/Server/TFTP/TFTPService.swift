@@ -98,7 +98,11 @@ public final class TFTPService: @unchecked Sendable {
         }
         let file: ServedDirectory.OpenFile
         do { file = try files.open(request.filename) } catch {
-            let code: TFTPErrorCode = if case .notFound = error { .fileNotFound } else { .accessViolation }
+            let code: TFTPErrorCode = switch error {
+            case .notFound: .fileNotFound
+            case .outOfDescriptors: .notDefined
+            case .escapes, .notReadable: .accessViolation
+            }
             refuse(datagram, code, error.description, fields: ["peer": peer, "file": request.filename])
             return
         }
@@ -124,6 +128,7 @@ public final class TFTPService: @unchecked Sendable {
             close(file.descriptor)
             slots.withLock { $0.release(client) }
             log.error("tftp-socket-failed", ["peer": peer, "error": error.description])
+            sendError(datagram, .notDefined, "server busy: no socket for the transfer")
             return
         }
         let source = TFTPBlockSource(file: file.descriptor, mode: request.mode, blockSize: negotiation.blockSize, windowSize: negotiation.windowSize)
@@ -152,9 +157,16 @@ public final class TFTPService: @unchecked Sendable {
     }
 
     /// ERROR to a request that gets no transfer (refused, or over the slots), counted by code.
+    /// With no socket to be had (descriptors exhausted) it leaves from port 69 instead: a client
+    /// takes the port of the first answer to its request as the server's TID, whichever it is
+    /// (RFC 1350 §4), and silence would leave it retrying a server that is refusing it.
     private func sendError(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String) {
         ServerMetrics.shared.tftpError(code: code.rawValue)
-        guard let socket = try? transferSocket(for: datagram) else { return }
-        socket.send(TFTPPacket.error(code: code, message: message).encode())
+        let packet = TFTPPacket.error(code: code, message: message).encode()
+        if let socket = try? transferSocket(for: datagram) {
+            socket.send(packet)
+        } else {
+            listener.send(packet, to: datagram.source)
+        }
     }
 }
