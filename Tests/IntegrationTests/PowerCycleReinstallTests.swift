@@ -68,7 +68,12 @@ import Wire
         #expect(answer["power"]?["steps"] == .array([.string("pxe-once"), .string("cycle")]), "\(answer)")
         _ = try waitUntilReady(server, previous: first, diagnostics)
         #expect(rig.lines.contains("boot 3 network") && rig.lines.contains("command ForceRestart"), "\(rig.lines)")
-        #expect(rig.serial(3).contains("NETBOOT: phone-home ok"))
+        // `ready` comes with the phone-home request; the installer prints its line once the
+        // answer is back, and QEMU writes it to the serial log after that (CI once read the log
+        // in between).
+        try poll("the installer to print its phone-home: \(diagnostics())", seconds: 60, every: 0.2) {
+            rig.serial(3).contains("NETBOOT: phone-home ok")
+        }
 
         // The timeline: power event → DHCP → install → ready, power-changed readings aside.
         let timeline = try events(server).dropFirst(before).map { $0["event"]?.stringValue ?? "?" }.filter { $0 != "power-changed" }
