@@ -39,6 +39,9 @@ import Wire
         }
         // The request did not wait for the hooks: it was answered (and logged) before the hanging
         // hook's 1 s time-out ended it. Read from the log's order, not from a clock in the test.
+        // The line is written just before the event; the test reads the log from a pipe, so it
+        // may come a moment after the event is visible.
+        _ = eventually(seconds: 10) { lab.server.log.contains("hook-failed") && lab.server.log.contains("hook=20-hang") }
         let lines = lab.server.log.split(separator: "\n")
         let answered = lines.firstIndex { $0.contains(" request ") && $0.contains("method=POST path=/api/v1/machines status=201") }
         let timedOut = lines.firstIndex { $0.contains("hook-failed") && $0.contains("hook=20-hang") }
