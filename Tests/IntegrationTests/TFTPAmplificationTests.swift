@@ -116,6 +116,24 @@ import Testing
         #expect(lines.count == 1 && lines[0].contains("port=\(server.tftpPort)") && (1...dropped).contains(logged ?? 0), "\(lines)")
     }
 
+    @Test("5,000 junk datagrams on port 69: each answered with ERROR 4, logged as a count (not a line each), and a real client still served")
+    func junkIsCountedNotLoggedLineByLine() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try server(dir)
+        let junk = try RawUDPClient(source: "127.0.0.11")
+        // Opcode 9 is no TFTP packet (RFC 1350, 2347); nor is a bare opcode.
+        for index in 0..<5_000 { try junk.send(index % 2 == 0 ? [0, 9, 1, 2] : [0], port: server.tftpPort) }
+        #expect(try junk.receive()?.prefix(4) == [0, 5, 0, 4], "junk is answered with ERROR 4 (illegal operation)")
+        // Read after every junk datagram on the same socket.
+        #expect(try TFTPClient.tftpHPA.fetch("file", port: server.tftpPort, output: dir.path + "/real").status == 0)
+        server.stop()
+        let lines = server.log.split(separator: "\n").filter { $0.contains("tftp-malformed") }
+        // The first, then one per 1,000: 5 lines for 5,000 (fewer if the kernel dropped some).
+        #expect((1...5).contains(lines.count) && lines[0].contains("peer=127.0.0.11:") && lines[0].hasSuffix("total=1"), "\(lines)")
+        #expect(!server.log.contains("tftp-refused"), "one line per junk datagram")
+    }
+
     @Test("1,100 unacknowledged RRQs from 110 other addresses: a real client's transfers all complete, and at most 3 DATA each")
     func floodDoesNotStopARealClient() throws {
         let dir = try TemporaryDirectory()

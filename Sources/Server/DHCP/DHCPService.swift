@@ -58,8 +58,8 @@ public final class DHCPService: @unchecked Sendable {
     public let heartbeat = Heartbeat(plane: "dhcp")
     /// The machines as DHCP needs them, in memory; see `track`.
     private let machines: Mutex<DHCPMachines>
-    private var malformed = 0
-    private var malformedReported = 0
+    /// Datagrams that did not decode; touched only on `queue`.
+    private let malformed: MalformedPacketLog
     /// What the kernel dropped on the sockets (a full receive buffer); touched only on `queue`.
     private let kernelDrops: KernelDropReport
 
@@ -89,6 +89,7 @@ public final class DHCPService: @unchecked Sendable {
             log.info("dhcp-socket", ["port": String(port), "receive-buffer": String(granted)])
         }
         self.sockets = sockets
+        malformed = MalformedPacketLog(event: "dhcp-malformed", log: log)
         kernelDrops = KernelDropReport(event: "dhcp-kernel-drops", ports: sockets.map(\.1),
                                        metric: { ServerMetrics.shared.dhcpDroppedByKernel($0) }, log: log)
         self.inventory = inventory
@@ -325,14 +326,8 @@ public final class DHCPService: @unchecked Sendable {
     }
 
     private func countMalformed(_ why: String, from source: SocketAddress) {
-        malformed += 1
         ServerMetrics.shared.dhcpMalformedPacket()
-        // One line per malformed packet would let a flood fill the journal: log the first, then
-        // a count at most every 1000.
-        if malformed == 1 || malformed - malformedReported >= 1000 {
-            log.warning("dhcp-malformed", ["peer": source.description, "error": why, "total": String(malformed)])
-            malformedReported = malformed
-        }
+        malformed.note(why, from: source)
     }
 
     private func describe(_ destination: DHCPDestination) -> String {

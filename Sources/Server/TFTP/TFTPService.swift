@@ -25,6 +25,8 @@ public final class TFTPService: @unchecked Sendable {
     private let busy: RefusalLog
     /// What the kernel dropped on the listener; touched only on `queue`.
     private let kernelDrops: KernelDropReport
+    /// Datagrams on the request port that are no request; touched only on `queue`.
+    private let malformed: MalformedPacketLog
     /// Beats when the request queue runs a probe.
     public let heartbeat = Heartbeat(plane: "tftp")
 
@@ -43,6 +45,7 @@ public final class TFTPService: @unchecked Sendable {
         listener.countDrops()
         let granted = listener.setReceiveBuffer(bytes: Self.receiveBuffer)
         log.info("tftp-socket", ["port": String(listener.address.port), "receive-buffer": String(granted)])
+        malformed = MalformedPacketLog(event: "tftp-malformed", log: log)
         kernelDrops = KernelDropReport(event: "tftp-kernel-drops", ports: [listener.address.port],
                                        metric: { ServerMetrics.shared.tftpDroppedByKernel($0) }, log: log)
         files = TFTPFiles(root: ServedDirectory(root: root), ipxe: ServedDirectory(root: ipxeDir, trustsSymlinks: true))
@@ -89,11 +92,11 @@ public final class TFTPService: @unchecked Sendable {
                 return
             default:
                 // Not a request on the request port: no transfer to answer within (RFC 1350 §7).
-                refuse(datagram, .illegalOperation, "expected a read request", fields: ["peer": peer])
+                rejectMalformed(datagram, "expected a read request")
                 return
             }
         } catch {
-            refuse(datagram, .illegalOperation, error.description, fields: ["peer": peer])
+            rejectMalformed(datagram, error.description)
             return
         }
         let file: ServedDirectory.OpenFile
@@ -154,6 +157,13 @@ public final class TFTPService: @unchecked Sendable {
     private func refuse(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String, fields: KeyValuePairs<String, String>) {
         log.log(.warning, "tftp-refused", fields.map { ($0.key, $0.value) } + [("code", String(code.rawValue)), ("error", message)])
         sendError(datagram, code, message)
+    }
+
+    /// Answers a datagram that is no request with ERROR 4, counted in the log rather than a line
+    /// each (`MalformedPacketLog`).
+    private func rejectMalformed(_ datagram: UDPSocket.Datagram, _ why: String) {
+        malformed.note(why, from: datagram.source)
+        sendError(datagram, .illegalOperation, why)
     }
 
     /// ERROR to a request that gets no transfer (refused, or over the slots), counted by code.
