@@ -66,8 +66,8 @@ import Wire
         arguments += method == "HEAD" ? ["-I"] : ["-X", method]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         let result = try runTool("ip", arguments + [Self.server + path])
-        let newline = result.stdout.lastIndex(of: "\n") ?? result.stdout.startIndex
-        return (Int(result.stdout[result.stdout.index(after: newline)...]) ?? 0, String(result.stdout[..<newline]))
+        // No status line: curl failed (status 0), as the callers expect of an unreachable server.
+        return CurlStatusLine.split(result.stdout) ?? (0, result.stdout)
     }
 
     private func machine(_ server: ServerProcess, _ mac: String = victimMAC) throws -> Machine {

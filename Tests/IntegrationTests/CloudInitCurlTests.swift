@@ -36,8 +36,8 @@ import Wire
 
     private func get(_ server: ServerProcess, _ path: String) throws -> (String, String) {
         let result = try runTool("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", server.httpURL + path])
-        let newline = result.stdout.lastIndex(of: "\n")!
-        return (String(result.stdout[result.stdout.index(after: newline)...]), String(result.stdout[..<newline]))
+        let answer = try #require(CurlStatusLine.split(result.stdout), "\(result.stdout) \(result.stderr)")
+        return (String(answer.status), answer.body)
     }
 
     private func post(_ server: ServerProcess, _ path: String, body: String = "instance_id=i-1&hostname=web1") throws -> String {

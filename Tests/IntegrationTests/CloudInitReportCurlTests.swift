@@ -39,8 +39,8 @@ import Wire
         var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", body]
         if let type { arguments += ["-H", "Content-Type: \(type)"] }
         let result = try runTool("curl", arguments + [server.httpURL + path])
-        let newline = try #require(result.stdout.lastIndex(of: "\n"))
-        return (String(result.stdout[result.stdout.index(after: newline)...]), String(result.stdout[..<newline]))
+        let answer = try #require(CurlStatusLine.split(result.stdout), "\(result.stdout) \(result.stderr)")
+        return (String(answer.status), answer.body)
     }
 
     private func state(_ server: ServerProcess, _ mac: String) -> String? {

@@ -36,8 +36,8 @@ import Wire
     private func post(_ server: ServerProcess, _ path: String, _ body: String) throws -> (Int, String) {
         let result = try runTool("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
                                           "--data-binary", body, server.httpURL + path])
-        let newline = try #require(result.stdout.lastIndex(of: "\n"))
-        return (Int(result.stdout[result.stdout.index(after: newline)...]) ?? 0, String(result.stdout[..<newline]))
+        let answer = try #require(CurlStatusLine.split(result.stdout), "\(result.stdout) \(result.stderr)")
+        return (answer.status, answer.body)
     }
 
     private func events(_ server: ServerProcess, _ mac: String) throws -> [JSONValue] {

@@ -84,8 +84,8 @@ struct DeployLab {
         if method == "HEAD" { arguments = ["-s", "-I", "-o", "-", "-w", "\n%{http_code}"] + headers.flatMap { ["-H", $0] } }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         let result = try runTool("curl", arguments + [server.httpURL + path])
-        let newline = try #require(result.stdout.lastIndex(of: "\n"))
-        return (Int(result.stdout[result.stdout.index(after: newline)...]) ?? 0, String(result.stdout[..<newline]))
+        let answer = try #require(CurlStatusLine.split(result.stdout), "\(result.stdout) \(result.stderr)")
+        return (answer.status, answer.body)
     }
 
     /// Reports `facts` with the machine's current token.

@@ -100,10 +100,8 @@ final class ServerProcess: @unchecked Sendable {
         let result = namespace.map { try? runTool("ip", ["netns", "exec", $0, "curl"] + arguments + [adminURL + path]) }
             ?? (try? runTool("curl", arguments + [adminURL + path]))
         guard let result else { throw TestFailure("curl did not run") }
-        guard let newline = result.stdout.lastIndex(of: "\n"), let status = Int(result.stdout[result.stdout.index(after: newline)...]) else {
-            throw TestFailure("curl gave no status: \(result.stdout) \(result.stderr)")
-        }
-        return (status, String(result.stdout[..<newline]))
+        guard let answer = CurlStatusLine.split(result.stdout) else { throw TestFailure("curl gave no status: \(result.stdout) \(result.stderr)") }
+        return answer
     }
 
     /// Sends a signal, waits for the exit status, then reads its log to EOF: after `stop()` the
