@@ -49,8 +49,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
             started = DispatchTime.now().uptimeNanoseconds
             guard watch.start(onReadable: { [self] in readable() }, onDeadline: { [self] in timerFired() }) else {
                 log.error("tftp-socket-failed", ["peer": client.description, "file": name, "error": "the event loop cannot watch the socket"])
-                socket.send(TFTPPacket.error(code: .notDefined, message: "server busy: cannot start the transfer").encode())
-                ServerMetrics.shared.tftpError(code: TFTPErrorCode.notDefined.rawValue)
+                _ = perform([.sendError(.notDefined, "server busy: cannot start the transfer")])
                 ended = true
                 return onFinish()
             }

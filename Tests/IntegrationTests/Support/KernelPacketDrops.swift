@@ -15,7 +15,7 @@ struct KernelPacketDrops {
 
     /// Counts now; `socket` chooses sockets by local address (dotted) and port.
     static func now(sockets socket: (String, UInt16) -> Bool) -> KernelPacketDrops {
-        KernelPacketDrops(inputBacklog: backlogDrops(), sockets: socketDrops(socket))
+        KernelPacketDrops(inputBacklog: inputBacklogTotal(), sockets: socketDrops(socket))
     }
 
     /// What was dropped since `earlier`.
@@ -23,7 +23,8 @@ struct KernelPacketDrops {
         KernelPacketDrops(inputBacklog: inputBacklog - earlier.inputBacklog, sockets: sockets - earlier.sockets)
     }
 
-    private static func backlogDrops() -> Int {
+    /// Drops for a full input backlog since boot, all CPUs.
+    static func inputBacklogTotal() -> Int {
         let text = (try? String(contentsOfFile: "/proc/net/softnet_stat", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").reduce(0) { sum, line in
             let columns = line.split(separator: " ")
