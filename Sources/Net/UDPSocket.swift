@@ -30,7 +30,12 @@ public final class UDPSocket: @unchecked Sendable {
         let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetError("socket", address: address.description) }
         var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        // A named port may be shared (SO_REUSEADDR), a port the kernel picks must not be: for
+        // UDP the kernel's pick skips only ports held by sockets without SO_REUSEADDR
+        // (udp_lib_lport_inuse), so two such sockets could get one port. A TFTP transfer's
+        // socket then took the listener's port (a test's, picked the same way), connected to a
+        // client, and that client's next request went to the transfer instead of the listener.
+        if address.port != 0 { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size)) }
         if broadcast { setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &yes, socklen_t(MemoryLayout<Int32>.size)) }
         if packetInfo { setsockopt(fd, Int32(IPPROTO_IP), IP_PKTINFO, &yes, socklen_t(MemoryLayout<Int32>.size)) }
         if let device {

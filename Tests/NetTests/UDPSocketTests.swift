@@ -3,13 +3,35 @@ import Testing
 
 @testable import Net
 
-@Suite("UDPSocket: receive buffer and drop count") struct UDPSocketTests {
+@Suite("UDPSocket: ports, receive buffer and drop count") struct UDPSocketTests {
     @Test("a privileged socket gets the receive buffer it asks for, beyond rmem_max (the kernel reports it doubled)")
     func receiveBuffer() throws {
         let socket = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
         let granted = socket.setReceiveBuffer(bytes: 8 << 20)
         if geteuid() == 0 { #expect(granted == 16 << 20) } else { #expect(granted > 0) }
     }
+
+    @Test("a port the kernel picked is the socket's alone: a socket with SO_REUSEADDR cannot bind it too, as it can a named one")
+    func pickedPortIsNotShared() throws {
+        let picked = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
+        // The kernel's own pick for a port-0 bind skips exactly the ports such a bind would be refused.
+        #expect(Self.bindsWithReuse(picked.address.port) == EADDRINUSE)
+        let named = try UDPSocket(bind: SocketAddress(host: picked.address.host, port: Self.freePort()))
+        #expect(Self.bindsWithReuse(named.address.port) == 0)
+    }
+
+    /// errno of binding a fresh SO_REUSEADDR socket to 127.0.0.1:`port` (0: it bound).
+    static func bindsWithReuse(_ port: UInt16) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        let bound = (try? SocketAddress("127.0.0.1:\(port)"))?.withSockaddr { bind(fd, $0, $1) }
+        return bound == 0 ? 0 : errno
+    }
+
+    /// A port nothing holds now.
+    static func freePort() throws -> UInt16 { try UDPSocket(bind: try SocketAddress("127.0.0.1:0")).address.port }
 
     @Test("SO_RXQ_OVFL's count is read from the control data beside IP_PKTINFO")
     func dropCount() {
