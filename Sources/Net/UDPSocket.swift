@@ -26,16 +26,21 @@ public final class UDPSocket: @unchecked Sendable {
     private var scratch: [UInt8] = []
     private var control = [UInt8](repeating: 0, count: 128)
 
-    public init(bind address: SocketAddress, broadcast: Bool = false, packetInfo: Bool = false, device: String? = nil) throws(NetError) {
+    /// `shared`: other sockets asking the same may bind this address too (SO_REUSEADDR): for a
+    /// well-known port that another program on the host may need as well, on the wildcard
+    /// address (DHCP's, where servers on other interfaces bind it too; the doctor's probe on 68,
+    /// beside the host's own dhclient). Otherwise the port is this socket's alone: a second
+    /// provisiond or another TFTP server binding it gets EADDRINUSE, where sharing it would have
+    /// let it take requests meant for the first without an error (as SO_REUSEPORT would on TCP,
+    /// `TCPListener`). A port the kernel picks (port 0) is never shared: for UDP that pick skips
+    /// only ports held by sockets without SO_REUSEADDR (udp_lib_lport_inuse), so a TFTP
+    /// transfer's socket could get the listener's own port, and with it a client's next request.
+    public init(bind address: SocketAddress, shared: Bool = false, broadcast: Bool = false, packetInfo: Bool = false,
+                device: String? = nil) throws(NetError) {
         let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetError("socket", address: address.description) }
         var yes: Int32 = 1
-        // A named port may be shared (SO_REUSEADDR), a port the kernel picks must not be: for
-        // UDP the kernel's pick skips only ports held by sockets without SO_REUSEADDR
-        // (udp_lib_lport_inuse), so two such sockets could get one port. A TFTP transfer's
-        // socket then took the listener's port (a test's, picked the same way), connected to a
-        // client, and that client's next request went to the transfer instead of the listener.
-        if address.port != 0 { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size)) }
+        if shared, address.port != 0 { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size)) }
         if broadcast { setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &yes, socklen_t(MemoryLayout<Int32>.size)) }
         if packetInfo { setsockopt(fd, Int32(IPPROTO_IP), IP_PKTINFO, &yes, socklen_t(MemoryLayout<Int32>.size)) }
         if let device {

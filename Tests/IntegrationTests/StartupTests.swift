@@ -64,11 +64,20 @@ import Wire
     @Test func refusesAPortInUseAndANewerSchema() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let running = try ServerProcess(dataDir: dir.path + "/a")
+        // The TFTP listener on a port named to it, as 69 is named: the kernel's picks are never shared.
+        let tftpPort = try RawUDPClient(source: "127.0.0.1").port
+        let running = try ServerProcess(dataDir: dir.path + "/a", extraArguments: ["--tftp-listen", "127.0.0.1:\(tftpPort)"])
         let clash = try runProgram(Binaries.provisiond, ["--data-dir", dir.path + "/b", "--http-listen", "127.0.0.1:0",
                                                          "--admin-listen", "127.0.0.1:\(running.adminPort)"])
         #expect(clash.status == 2)
         #expect(clash.stderr.contains("another process listens there"), "\(clash.stderr)")
+        // UDP too: a second TFTP server on the port would take some of the first one's requests.
+        // Under timeout(1): one that binds it runs on.
+        let tftpClash = try runTool("timeout", ["30", Binaries.provisiond.path, "--data-dir", dir.path + "/b", "--http-listen", "127.0.0.1:0",
+                                                "--admin-listen", "127.0.0.1:0", "--dhcp-mode", "off", "--tftp-listen", "127.0.0.1:\(tftpPort)"])
+        #expect(tftpClash.status == 2)
+        #expect(tftpClash.stderr.contains("bind 127.0.0.1:\(tftpPort)") && tftpClash.stderr.contains("another process listens there"),
+                "\(tftpClash.stderr)")
         running.stop()
 
         // A database touched by a newer provisiond is refused, not guessed at.

@@ -11,13 +11,26 @@ import Testing
         if geteuid() == 0 { #expect(granted == 16 << 20) } else { #expect(granted > 0) }
     }
 
-    @Test("a port the kernel picked is the socket's alone: a socket with SO_REUSEADDR cannot bind it too, as it can a named one")
+    @Test("a port the kernel picked is the socket's alone: a socket with SO_REUSEADDR cannot bind it too")
     func pickedPortIsNotShared() throws {
         let picked = try UDPSocket(bind: try SocketAddress("127.0.0.1:0"))
         // The kernel's own pick for a port-0 bind skips exactly the ports such a bind would be refused.
         #expect(Self.bindsWithReuse(picked.address.port) == EADDRINUSE)
-        let named = try UDPSocket(bind: SocketAddress(host: picked.address.host, port: Self.freePort()))
-        #expect(Self.bindsWithReuse(named.address.port) == 0)
+    }
+
+    @Test("a server's named port is its alone: a second bind fails, saying another process listens there")
+    func namedPortIsNotShared() throws {
+        let server = try UDPSocket(bind: SocketAddress("127.0.0.1:\(try Self.freePort())"))
+        #expect(Self.bindsWithReuse(server.address.port) == EADDRINUSE)
+        let error = #expect(throws: NetError.self) { try UDPSocket(bind: server.address) }
+        #expect(error?.errno == EADDRINUSE && error?.description.contains("another process listens there") == true)
+    }
+
+    @Test("a shared port (the doctor's DHCP probe on 68, beside the host's dhclient) binds beside another that shares it")
+    func sharedPortIsShared() throws {
+        let first = try UDPSocket(bind: SocketAddress("127.0.0.1:\(try Self.freePort())"), shared: true)
+        #expect(Self.bindsWithReuse(first.address.port) == 0)
+        _ = try UDPSocket(bind: first.address, shared: true)
     }
 
     /// errno of binding a fresh SO_REUSEADDR socket to 127.0.0.1:`port` (0: it bound).

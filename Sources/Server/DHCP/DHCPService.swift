@@ -76,7 +76,10 @@ public final class DHCPService: @unchecked Sendable {
         for port in ports {
             let address = SocketAddress(host: .v4(0), port: port)
             do {
-                sockets.append((try UDPSocket(bind: address, broadcast: true, packetInfo: true, device: settings.interface), port))
+                // Shared (SO_REUSEADDR): a DHCP server must bind the wildcard address to see
+                // broadcasts, and so must another one on a different interface (libvirt's dnsmasq
+                // on virbr0, bound to its device); unshared, the two would not start side by side.
+                sockets.append((try UDPSocket(bind: address, shared: true, broadcast: true, packetInfo: true, device: settings.interface), port))
             } catch {
                 var message = "dhcp: \(error.description)"
                 if error.errno == EACCES { message += "; run as root, grant CAP_NET_BIND_SERVICE, or pass --dhcp-mode off" }

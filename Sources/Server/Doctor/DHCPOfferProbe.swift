@@ -23,7 +23,7 @@ enum DHCPOfferProbe {
         }
         let socket: UDPSocket
         do {
-            socket = try UDPSocket(bind: SocketAddress(host: .v4(0), port: 68), broadcast: true, device: interface)
+            socket = try UDPSocket(bind: SocketAddress(host: .v4(0), port: 68), shared: true, broadcast: true, device: interface)
         } catch {
             return .failure(error)
         }

@@ -22,6 +22,14 @@ final class RawUDPClient: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// The port it is bound to (the kernel's pick before its first send when none was bound).
+    var port: UInt16 {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
     func send(_ bytes: [UInt8], port: UInt16) throws {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
