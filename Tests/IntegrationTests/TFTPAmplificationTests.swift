@@ -116,22 +116,37 @@ import Testing
         #expect(lines.count == 1 && lines[0].contains("port=\(server.tftpPort)") && (1...dropped).contains(logged ?? 0), "\(lines)")
     }
 
-    @Test("5,000 junk datagrams on port 69: each answered with ERROR 4, logged as a count (not a line each), and a real client still served")
-    func junkIsCountedNotLoggedLineByLine() throws {
+    @Test("5,000 junk datagrams and 5,000 RRQs for missing files on port 69: each answered (ERROR 4, ERROR 1), logged as counts past a few lines, and a real client still served")
+    func junkAndRefusalsAreCountedNotLoggedLineByLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let server = try server(dir)
         let junk = try RawUDPClient(source: "127.0.0.11")
-        // Opcode 9 is no TFTP packet (RFC 1350, 2347); nor is a bare opcode.
-        for index in 0..<5_000 { try junk.send(index % 2 == 0 ? [0, 9, 1, 2] : [0], port: server.tftpPort) }
+        let asker = try RawUDPClient(source: "127.0.0.12")
+        let started = Date()
+        for index in 0..<5_000 {
+            // Opcode 9 is no TFTP packet (RFC 1350, 2347); nor is a bare opcode.
+            try junk.send(index % 2 == 0 ? [0, 9, 1, 2] : [0], port: server.tftpPort)
+            try asker.send(Self.rrq("missing-\(index)"), port: server.tftpPort)
+        }
         #expect(try junk.receive()?.prefix(4) == [0, 5, 0, 4], "junk is answered with ERROR 4 (illegal operation)")
-        // Read after every junk datagram on the same socket.
+        #expect(try asker.receive()?.prefix(4) == [0, 5, 0, 1], "ERROR 1: file not found")
+        // Served after them from the same queue: every datagram before it has been answered, or dropped.
         #expect(try TFTPClient.tftpHPA.fetch("file", port: server.tftpPort, output: dir.path + "/real").status == 0)
+        let metrics = try server.curl("GET", "/metrics").1
+        let notFound = metrics.split(separator: "\n").first { $0.hasPrefix("provisiond_tftp_errors_total{code=\"1\"} ") }
+        let answered = try #require(notFound.flatMap { Int($0.split(separator: " ").last ?? "") })
         server.stop()
-        let lines = server.log.split(separator: "\n").filter { $0.contains("tftp-malformed") }
+        let malformed = server.log.split(separator: "\n").filter { $0.contains("tftp-malformed") }
         // The first, then one per 1,000: 5 lines for 5,000 (fewer if the kernel dropped some).
-        #expect((1...5).contains(lines.count) && lines[0].contains("peer=127.0.0.11:") && lines[0].hasSuffix("total=1"), "\(lines)")
-        #expect(!server.log.contains("tftp-refused"), "one line per junk datagram")
+        #expect((1...5).contains(malformed.count) && malformed[0].contains("peer=127.0.0.11:") && malformed[0].hasSuffix("total=1"), "\(malformed)")
+        // 10 refusals in full an interval of 10 s (TFTPService.linesPerInterval; a slow run may
+        // span two), the rest as counts; junk is no refusal.
+        let refusals = RateLimitedLines(server.log, event: "tftp-refused")
+        let intervals = Int(Date().timeIntervalSince(started) / 10) + 1
+        #expect(answered > 1_000 && (10...10 * intervals).contains(refusals.full.count)
+                    && refusals.counted == ["not_found": answered - refusals.full.count], "\(answered): \(refusals)")
+        #expect(refusals.full.allSatisfy { $0.contains("peer=127.0.0.12:") && $0.contains("file=missing-") && $0.contains("code=1") })
     }
 
     @Test("1,100 unacknowledged RRQs from 110 other addresses: a real client's transfers all complete, and at most 3 DATA each")
@@ -140,6 +155,7 @@ import Testing
         defer { dir.remove() }
         let server = try server(dir)
         let attackers = try (1...110).map { try RawUDPClient(source: "127.0.3.\($0)") }
+        let started = Date()
         let dropsCounted = { KernelPacketDrops.now { address, port in port == server.tftpPort || address.hasPrefix("127.0.3.") } }
         let dropsBefore = dropsCounted()
         let flooding = Flag()
@@ -190,6 +206,12 @@ import Testing
         server.stop()
         #expect(!server.log.contains("tftp-sent peer=127.0.3."), "no attacker transfer completed")
         #expect(aborted().isEmpty, "\(aborted())")
+        // Every attacker ERROR is a transfer that gave up or a request over its address's slots,
+        // and each is in the log: a few lines in full, the rest as counts.
+        let gaveUp = RateLimitedLines(server.log, event: "tftp-gave-up")
+        let busy = RateLimitedLines(server.log, event: "tftp-busy")
+        let intervals = Int(Date().timeIntervalSince(started) / 10) + 1
+        #expect(gaveUp.total + busy.total == errors && gaveUp.full.count <= 10 * intervals, "gave up: \(gaveUp), busy: \(busy.counted)")
     }
 }
 

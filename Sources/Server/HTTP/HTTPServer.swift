@@ -61,7 +61,7 @@ public final class HTTPServer: @unchecked Sendable {
     public let name: String
     private let listener: TCPListener
     private let registry: ConnectionRegistry
-    private let refusals: RefusalLog
+    private let refusals: RateLimitedLog
     /// Beats when the accept queue runs a `probe`.
     public let heartbeat: Heartbeat
 
@@ -78,7 +78,7 @@ public final class HTTPServer: @unchecked Sendable {
         heartbeat = Heartbeat(plane: name)
         let registry = ConnectionRegistry(budget: ConnectionBudget(total: options.connections, perSource: options.connectionsPerAddress))
         self.registry = registry
-        let refusals = RefusalLog(event: "connections-refused", fields: [("listener", name)], log: log)
+        let refusals = RateLimitedLog(event: "connections-refused", fields: [("listener", name)], log: log)
         self.refusals = refusals
         let busy = Self.busyResponse
         listener = try TCPListener(address: address, group: group, onShed: { refusals.count("out_of_descriptors") }) { connection in

@@ -22,7 +22,11 @@ public final class TFTPService: @unchecked Sendable {
     private let slots: Mutex<ConnectionBudget>
     /// Where transfers run: each on the loop with the least to do when it starts.
     private let loops: EventLoopGroup
-    private let busy: RefusalLog
+    private let busy: RateLimitedLog
+    /// Requests refused (no such file, a write, bad options): anyone can send them, spoofed.
+    private let refusals: RateLimitedLog
+    /// Transfers that timed out: anyone can start one with a spoofed RRQ that is never acknowledged.
+    private let gaveUp: RateLimitedLog
     /// What the kernel dropped on the listener; touched only on `queue`.
     private let kernelDrops: KernelDropReport
     /// Datagrams on the request port that are no request; touched only on `queue`.
@@ -34,6 +38,10 @@ public final class TFTPService: @unchecked Sendable {
     /// loaded host) or handles others; a storm of machines' RRQs (each ~1 KiB of buffer) must
     /// not overflow it, nor spoofed ones push a real client's out.
     static let receiveBuffer = 4 << 20
+
+    /// Refusals and timed-out transfers written in full per 10 s (the rest as counts): enough for
+    /// the file names a misconfigured machine asks for, too few to fill a journal.
+    static let linesPerInterval = 10
 
     public var address: SocketAddress { listener.address }
     public var activeTransfers: Int { slots.withLock { $0.count } }
@@ -52,7 +60,9 @@ public final class TFTPService: @unchecked Sendable {
         limits = TFTPServerLimits()
         maxAttempts = retries + 1
         slots = Mutex(ConnectionBudget(total: transfers, perSource: transfersPerAddress))
-        busy = RefusalLog(event: "tftp-busy", fields: [("listener", "tftp")], log: log)
+        busy = RateLimitedLog(event: "tftp-busy", fields: [("listener", "tftp")], log: log)
+        refusals = RateLimitedLog(event: "tftp-refused", fields: [("listener", "tftp")], linesPerInterval: Self.linesPerInterval, log: log)
+        gaveUp = RateLimitedLog(event: "tftp-gave-up", fields: [("listener", "tftp")], linesPerInterval: Self.linesPerInterval, log: log)
         self.loops = loops
         self.log = log
     }
@@ -69,13 +79,16 @@ public final class TFTPService: @unchecked Sendable {
         }
     }
 
-    /// Stops taking requests; transfers in progress carry on to their end.
+    /// Stops taking requests; transfers in progress carry on to their end (the counts of those
+    /// that time out after this are written when their interval ends).
     public func stop() {
         queue.sync {
             source?.cancel()
             source = nil
         }
         busy.flush()
+        refusals.flush()
+        gaveUp.flush()
     }
 
     /// Makes the heartbeat beat from the request queue: it beats only while that queue turns.
@@ -88,7 +101,7 @@ public final class TFTPService: @unchecked Sendable {
             switch try TFTPPacket.decode(datagram.bytes) {
             case .readRequest(let read): request = read
             case .writeRequest(let write):
-                refuse(datagram, .accessViolation, "this server is read-only", fields: ["peer": peer, "file": write.filename])
+                refuse(datagram, .accessViolation, "this server is read-only", reason: "write_request", file: write.filename)
                 return
             default:
                 // Not a request on the request port: no transfer to answer within (RFC 1350 §7).
@@ -101,19 +114,19 @@ public final class TFTPService: @unchecked Sendable {
         }
         let file: ServedDirectory.OpenFile
         do { file = try files.open(request.filename) } catch {
-            let code: TFTPErrorCode = switch error {
-            case .notFound: .fileNotFound
-            case .outOfDescriptors: .notDefined
-            case .escapes, .notReadable: .accessViolation
+            let (code, reason): (TFTPErrorCode, String) = switch error {
+            case .notFound: (.fileNotFound, "not_found")
+            case .outOfDescriptors: (.notDefined, "out_of_descriptors")
+            case .escapes, .notReadable: (.accessViolation, "access_violation")
             }
-            refuse(datagram, code, error.description, fields: ["peer": peer, "file": request.filename])
+            refuse(datagram, code, error.description, reason: reason, file: request.filename)
             return
         }
         let length = TFTPBlockSource.length(of: file.descriptor, size: file.size, mode: request.mode)
         let negotiation: TFTPNegotiation
         do { negotiation = try TFTPNegotiation.negotiate(request.options, fileSize: length, limits: limits) } catch {
             close(file.descriptor)
-            refuse(datagram, .optionNegotiation, error.description, fields: ["peer": peer, "file": request.filename])
+            refuse(datagram, .optionNegotiation, error.description, reason: "bad_options", file: request.filename)
             return
         }
         let client = datagram.source.hostText
@@ -139,7 +152,7 @@ public final class TFTPService: @unchecked Sendable {
         log.debug("tftp-start", ["peer": peer, "file": request.filename, "mode": request.mode.rawValue,
                                  "options": request.options.map(\.description).joined(separator: ",")])
         TFTPTransferRunner(socket: socket, loop: loops.leastLoaded(), source: source, transfer: transfer, name: request.filename,
-                           client: datagram.source, log: log) {
+                           client: datagram.source, log: log, gaveUp: gaveUp) {
             [self] in slots.withLock { $0.release(client) }
         }.start()
     }
@@ -154,8 +167,10 @@ public final class TFTPService: @unchecked Sendable {
     }
 
     /// Answers a request that starts no transfer with ERROR, from a new port like a transfer would.
-    private func refuse(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String, fields: KeyValuePairs<String, String>) {
-        log.log(.warning, "tftp-refused", fields.map { ($0.key, $0.value) } + [("code", String(code.rawValue)), ("error", message)])
+    /// Logged in full up to `linesPerInterval`, then counted by `reason`.
+    private func refuse(_ datagram: UDPSocket.Datagram, _ code: TFTPErrorCode, _ message: String, reason: String, file: String) {
+        refusals.report(reason, level: .warning, [("peer", datagram.source.description), ("file", file), ("code", String(code.rawValue)),
+                                                  ("error", message)])
         sendError(datagram, code, message)
     }
 

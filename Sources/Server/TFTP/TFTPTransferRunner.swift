@@ -17,6 +17,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private let name: String
     private let client: SocketAddress
     private let log: Logger
+    private let gaveUp: RateLimitedLog
     private let onFinish: @Sendable () -> Void
     private var started: UInt64 = 0
     /// Set by `end`: nothing runs for the transfer after it.
@@ -29,7 +30,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
     private var incoming = [UInt8](repeating: 0, count: 1024)
 
     init(socket: UDPSocket, loop: EventLoop, source: TFTPBlockSource, transfer: TFTPTransfer, name: String, client: SocketAddress,
-         log: Logger, onFinish: @escaping @Sendable () -> Void) {
+         log: Logger, gaveUp: RateLimitedLog, onFinish: @escaping @Sendable () -> Void) {
         self.socket = socket
         watch = UDPLoopSocket(socket: socket, loop: loop)
         self.source = source
@@ -37,6 +38,7 @@ final class TFTPTransferRunner: @unchecked Sendable {
         self.name = name
         self.client = client
         self.log = log
+        self.gaveUp = gaveUp
         self.onFinish = onFinish
         packet = [0, 3, 0, 0]
         packet.reserveCapacity(transfer.blockSize + 4)
@@ -125,8 +127,10 @@ final class TFTPTransferRunner: @unchecked Sendable {
         case .clientError(let code, let message):
             log.warning("tftp-aborted", ["peer": client.description, "file": name, "code": String(code.rawValue), "error": message, "ms": rounded])
         case .gaveUp(let attempts):
-            log.warning("tftp-gave-up", ["peer": client.description, "file": name, "attempts": String(attempts),
-                                         "acked_blocks": String(transfer.lastAcknowledged), "ms": rounded])
+            // A transfer never acknowledged is what a spoofed RRQ makes: counted past a few lines.
+            gaveUp.report(transfer.confirmed ? "stalled" : "unacknowledged", level: .warning,
+                          [("peer", client.description), ("file", name), ("attempts", String(attempts)),
+                           ("acked_blocks", String(transfer.lastAcknowledged)), ("ms", rounded)])
         }
     }
 }
