@@ -207,11 +207,13 @@ import Testing
         #expect(!server.log.contains("tftp-sent peer=127.0.3."), "no attacker transfer completed")
         #expect(aborted().isEmpty, "\(aborted())")
         // Every attacker ERROR is a transfer that gave up or a request over its address's slots,
-        // and each is in the log: a few lines in full, the rest as counts.
+        // and each is in the log: a few lines in full, the rest as counts (an ERROR the kernel
+        // dropped is logged, not received).
         let gaveUp = RateLimitedLines(server.log, event: "tftp-gave-up")
         let busy = RateLimitedLines(server.log, event: "tftp-busy")
         let intervals = Int(Date().timeIntervalSince(started) / 10) + 1
-        #expect(gaveUp.total + busy.total == errors && gaveUp.full.count <= 10 * intervals, "gave up: \(gaveUp), busy: \(busy.counted)")
+        #expect((errors...errors + dropped.total).contains(gaveUp.total + busy.total) && gaveUp.full.count <= 10 * intervals,
+                "\(errors) ERRORs; gave up: \(gaveUp), busy: \(busy.counted)")
     }
 }
 
