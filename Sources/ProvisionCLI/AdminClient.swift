@@ -37,12 +37,9 @@ public struct AdminClient: Sendable {
     /// A request whose successful answer is text (rendered payloads), printed as it is.
     public func callText(_ method: String, _ path: String) throws(CLIError) -> String {
         guard let url = URL(string: path, relativeTo: server) else { throw CLIError("bad request path \(path)") }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        switch Self.perform(request) {
+        switch perform(method, url, headers: [("Authorization", "Bearer \(token)")], body: nil) {
         case .failure(let error):
-            throw CLIError("cannot reach provisiond at \(server.absoluteString): \(error.localizedDescription)")
+            throw unanswered(error)
         case .success(let (status, data)):
             guard (200..<300).contains(status) else {
                 let message = (try? JSONParser.parse([UInt8](data)))?["error"]?.stringValue ?? "HTTP \(status)"
@@ -55,18 +52,11 @@ public struct AdminClient: Sendable {
 
     public func send(_ method: String, _ path: String, body: JSONValue? = nil) throws(CLIError) -> Reply {
         guard let url = URL(string: path, relativeTo: server) else { throw CLIError("bad request path \(path)") }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(body.encoded().utf8)
-        }
-        let outcome = Self.perform(request)
-        switch outcome {
+        var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        switch perform(method, url, headers: headers, body: body.map { Data($0.encoded().utf8) }) {
         case .failure(let error):
-            throw CLIError("cannot reach provisiond at \(server.absoluteString): \(error.localizedDescription)")
+            throw unanswered(error)
         case .success(let (status, data)):
             guard !data.isEmpty else { return Reply(status: status, body: nil) }
             do {
@@ -77,6 +67,31 @@ public struct AdminClient: Sendable {
         }
     }
 
+    /// What a request that got no answer tells the user: a timeout is no unreachable server, and
+    /// the server may still finish what it was asked (a template rollout, a VM clone).
+    private func unanswered(_ failure: PlainHTTPExchange.Failure) -> CLIError {
+        switch failure {
+        case .timedOut: CLIError("no answer from provisiond at \(server.absoluteString) within \(Int(timeout)) s; it may still finish the request")
+        case .failed(let why): CLIError("cannot reach provisiond at \(server.absoluteString): \(why)")
+        }
+    }
+
+    /// Plain HTTP (provisiond's admin listener) on a socket of its own; HTTPS (a proxy in front)
+    /// through URLSession.
+    private func perform(_ method: String, _ url: URL, headers: [(String, String)], body: Data?) -> Result<(Int, Data), PlainHTTPExchange.Failure> {
+        if url.scheme?.lowercased() == "http" {
+            return PlainHTTPExchange.perform(method: method, url: url, headers: headers, body: body, timeout: timeout)
+        }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = body
+        return Self.perform(request).mapError { error in
+            let error = error as NSError
+            return error.domain == NSURLErrorDomain && error.code == NSURLErrorTimedOut ? .timedOut : .failed(error.localizedDescription)
+        }
+    }
+
     private final class Box: @unchecked Sendable {
         var outcome: Result<(Int, Data), Error> = .failure(URLError(.unknown))
     }
@@ -84,7 +99,11 @@ public struct AdminClient: Sendable {
     private static func perform(_ request: URLRequest) -> Result<(Int, Data), Error> {
         let box = Box()
         let done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
+        // swift-corelibs-foundation gives up after the session's timeoutIntervalForRequest (60 s
+        // by default) whatever the request's own timeoutInterval says.
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = request.timeoutInterval
+        let session = URLSession(configuration: configuration)
         session.dataTask(with: request) { data, response, error in
             if let error {
                 box.outcome = .failure(error)

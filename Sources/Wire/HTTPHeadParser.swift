@@ -40,7 +40,7 @@ enum HTTPHeadParser {
     private static let http11 = ArraySlice("HTTP/1.1".utf8)
     private static let http10 = ArraySlice("HTTP/1.0".utf8)
 
-    private static func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
+    static func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
         func shown() -> String { String(decoding: line.prefix(80), as: UTF8.self) }
         // RFC 9112 §5.2: obsolete line folding is refused.
         if line.first == UInt8(ascii: " ") || line.first == UInt8(ascii: "\t") {

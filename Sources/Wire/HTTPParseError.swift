@@ -12,6 +12,9 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible, Sendable 
     case unsupportedTransferEncoding(String)
     case malformedChunk(String)
     case missingHost
+    /// provisionctl's reading of a response (`HTTPResponseDecoder`).
+    case malformedStatusLine(String)
+    case incompleteResponse(String)
 
     public var status: Int {
         switch self {
@@ -36,6 +39,8 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible, Sendable 
         case .unsupportedTransferEncoding(let value): "unsupported Transfer-Encoding \"\(value)\""
         case .malformedChunk(let why): "malformed chunked body: \(why)"
         case .missingHost: "HTTP/1.1 request without a Host header"
+        case .malformedStatusLine(let why): "malformed status line: \(why)"
+        case .incompleteResponse(let why): "incomplete response: \(why)"
         }
     }
 }

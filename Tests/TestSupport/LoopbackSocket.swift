@@ -5,6 +5,8 @@ import Glibc
 public struct LoopbackSocket {
     public struct Failed: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     public let fd: Int32

@@ -79,6 +79,8 @@ extension HTTPParseError {
         case .unsupportedTransferEncoding: "unsupportedTransferEncoding"
         case .malformedChunk: "malformedChunk"
         case .missingHost: "missingHost"
+        case .malformedStatusLine: "malformedStatusLine"
+        case .incompleteResponse: "incompleteResponse"
         }
     }
 }
