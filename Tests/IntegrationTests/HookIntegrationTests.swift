@@ -6,7 +6,7 @@ import Wire
 
 /// Hooks run by the real provisiond: what they receive, and that a hanging or failing hook only
 /// leaves events while provisiond keeps serving.
-@Suite(.timeLimit(.minutes(2))) struct HookIntegrationTests {
+@Suite(.timeLimit(.minutes(5))) struct HookIntegrationTests {
     @Test func hooksReceiveTheMachineAndFailSafely() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

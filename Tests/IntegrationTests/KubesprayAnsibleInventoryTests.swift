@@ -4,7 +4,7 @@ import Wire
 
 /// A kubespray cluster registered in provisiond: its inventory, as provisionctl prints it and as
 /// the files under clusters/NAME/ hold it, is what ansible-inventory (PyPI ansible-core) reads.
-@Suite(.timeLimit(.minutes(2))) struct KubesprayAnsibleInventoryTests {
+@Suite(.timeLimit(.minutes(5))) struct KubesprayAnsibleInventoryTests {
     @Test func threePlusTwoInventoryIsReadByAnsibleInventory() throws {
         let ansibleInventory = try Venv.tool("ansible-inventory")
         let lab = try ClusterLab()

@@ -7,7 +7,7 @@ import Wire
 /// The playbook runs, with a test double for ansible-playbook that records its arguments and
 /// exits with the code in a file: cluster.yml once the whole new cluster is installed, scale.yml
 /// for a node added later, a failed run, and an even etcd count that stops everything.
-@Suite(.timeLimit(.minutes(2))) struct KubesprayPlaybookRunTests {
+@Suite(.timeLimit(.minutes(5))) struct KubesprayPlaybookRunTests {
     @Test func clusterThenScaleThenFailureThenInvalid() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

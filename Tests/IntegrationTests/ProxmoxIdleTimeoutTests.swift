@@ -6,7 +6,7 @@ import Wire
 /// Proxmox operations run while their admin request waits: with `--idle-timeout 1` and fakepve
 /// answering each call 0.2 s late, a template rollout and a VM create take seconds, and their
 /// answers still arrive, on a connection that stays usable afterwards.
-@Suite(.timeLimit(.minutes(2))) struct ProxmoxIdleTimeoutTests {
+@Suite(.timeLimit(.minutes(5))) struct ProxmoxIdleTimeoutTests {
     @Test func operationsOutlastingTheIdleTimeoutAreAnswered() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
