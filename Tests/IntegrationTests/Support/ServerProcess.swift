@@ -62,10 +62,20 @@ final class ServerProcess: @unchecked Sendable {
             if !process.isRunning { break }
             usleep(20_000)
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // What it was doing, for a start that never finished (a silent, empty log says nothing).
+        var outcome = "exited"
+        if process.isRunning {
+            let pid = process.processIdentifier
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("State:") }
+            let waits = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"))?.compactMap {
+                try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/wchan", encoding: .utf8)
+            }
+            outcome = "silent for 60 s (\(state ?? "State: ?"), threads waiting in \(waits ?? [])), then killed"
+            kill(pid, SIGKILL)
+        }
         process.waitUntilExit()
         stderr.waitForEOF(seconds: 10)
-        throw TestFailure("provisiond did not start: \(log)")
+        throw TestFailure("provisiond did not start: \(outcome) with status \(process.terminationStatus); its log: \(log)")
     }
 
     /// Its log so far; complete once `stop()` returned.
