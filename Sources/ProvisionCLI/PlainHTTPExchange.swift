@@ -24,8 +24,13 @@ enum PlainHTTPExchange {
         case .failure(let failure): return .failure(failure)
         }
         defer { close(connection) }
-        let target = url.path.isEmpty ? "/" : url.path
-        var head = "\(method) \(target)\(url.query.map { "?" + $0 } ?? "") HTTP/1.1\r\nHost: \(url.port == nil ? host : "\(host):\(port)")\r\n"
+        // The target as it is written, percent-encoding kept (URL.path would decode it).
+        let components = URLComponents(url: url.absoluteURL, resolvingAgainstBaseURL: true)
+        let path = components?.percentEncodedPath ?? "/"
+        let target = (path.isEmpty ? "/" : path) + (components?.percentEncodedQuery.map { "?" + $0 } ?? "")
+        // An IPv6 literal is bracketed in Host (RFC 9110 §7.2, RFC 3986 §3.2.2).
+        let hostField = host.contains(":") ? "[\(host)]" : host
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(url.port == nil ? hostField : "\(hostField):\(port)")\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "Content-Length: \(body?.count ?? 0)\r\nConnection: close\r\n\r\n"
         if let failure = send(Array(head.utf8) + Array(body ?? Data()), on: connection, deadline: deadline) { return .failure(failure) }

@@ -26,6 +26,15 @@ struct AdminClientTimeoutTests {
         #expect(error?.description == "no answer from provisiond at http://127.0.0.1:\(server.port) within 2 s; it may still finish the request")
     }
 
+    @Test("the request target goes out as written: percent-encoding kept, in path and query")
+    func targetKeepsItsEncoding() async throws {
+        let server = try SlowHTTPServer(delay: 0)
+        let client = Self.client(port: server.port, timeout: 10)
+        _ = try await Self.offThePool { try client.call("GET", "/api/v1/proxmox/vms/web%201?endpoint=a%2Fb") }
+        #expect(server.requestHead.hasPrefix("GET /api/v1/proxmox/vms/web%201?endpoint=a%2Fb HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n"),
+                "\(server.requestHead)")
+    }
+
     static func client(port: UInt16, timeout: TimeInterval) -> AdminClient {
         var client = AdminClient(server: URL(string: "http://127.0.0.1:\(port)")!, token: "t")
         client.timeout = timeout

@@ -6,6 +6,11 @@ import Glibc
 public final class SlowHTTPServer: @unchecked Sendable {
     public let port: UInt16
     private let fd: Int32
+    private let lock = NSLock()
+    private var received = ""
+
+    /// The request head it read (empty until then).
+    public var requestHead: String { lock.withLock { received } }
 
     public init(delay: Int, body: String = "{\"ok\":true}") throws {
         let socket = try LoopbackSocket()
@@ -13,7 +18,7 @@ public final class SlowHTTPServer: @unchecked Sendable {
         fd = socket.fd
         port = socket.port
         let listening = fd
-        Thread.detachNewThread {
+        Thread.detachNewThread { [self] in
             let connection = accept(listening, nil, nil)
             guard connection >= 0 else { return }
             defer { close(connection) }
@@ -21,6 +26,7 @@ public final class SlowHTTPServer: @unchecked Sendable {
             var head: [UInt8] = []
             var byte: UInt8 = 0
             while !head.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)), read(connection, &byte, 1) == 1 { head.append(byte) }
+            lock.withLock { received = String(decoding: head, as: UTF8.self) }
             // The slowness under test, not a wait for something.
             sleep(UInt32(delay))
             let answer = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
