@@ -53,17 +53,17 @@ enum PlainHTTPExchange {
             // A non-blocking connect finishes when the socket turns writable (connect(2), EINPROGRESS).
             if Glibc.connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
                 switch wait(fd, for: Int16(POLLOUT), deadline: deadline) {
-                case .some(true):
+                case nil:
                     var error: Int32 = 0
                     var length = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
                     if error == 0 { return .success(fd) }
                     lastError = String(cString: strerror(error))
-                case .some(false):
+                case .timedOut:
                     close(fd)
                     return .failure(.timedOut)
-                case nil:
-                    lastError = String(cString: strerror(errno))
+                case .failed(let why):
+                    lastError = why
                 }
             } else {
                 lastError = String(cString: strerror(errno))
@@ -80,7 +80,7 @@ enum PlainHTTPExchange {
             if count > 0 {
                 sent += count
             } else if count < 0, errno == EAGAIN || errno == EINTR {
-                guard wait(fd, for: Int16(POLLOUT), deadline: deadline) != false else { return .timedOut }
+                if let failure = wait(fd, for: Int16(POLLOUT), deadline: deadline) { return failure }
             } else {
                 return .failed(String(cString: strerror(errno)))
             }
@@ -100,7 +100,7 @@ enum PlainHTTPExchange {
                     let response = try decoder.finish()
                     return .success((response.status, Data(response.body)))
                 } else if errno == EAGAIN || errno == EINTR {
-                    guard wait(fd, for: Int16(POLLIN), deadline: deadline) != false else { return .failure(.timedOut) }
+                    if let failure = wait(fd, for: Int16(POLLIN), deadline: deadline) { return .failure(failure) }
                 } else {
                     return .failure(.failed(String(cString: strerror(errno))))
                 }
@@ -110,16 +110,16 @@ enum PlainHTTPExchange {
         }
     }
 
-    /// Waits until `fd` is ready for `events`: true when it is, false when the deadline passed,
-    /// nil when poll(2) failed (errno says why).
-    private static func wait(_ fd: Int32, for events: Int16, deadline: Date) -> Bool? {
+    /// Waits until `fd` is ready for `events`: nil when it is, else why not (the deadline
+    /// passed, or poll(2) failed).
+    private static func wait(_ fd: Int32, for events: Int16, deadline: Date) -> Failure? {
         while true {
             let milliseconds = Int32(clamping: Int((deadline.timeIntervalSinceNow * 1000).rounded(.up)))
-            guard milliseconds > 0 else { return false }
+            guard milliseconds > 0 else { return .timedOut }
             var entry = pollfd(fd: fd, events: events, revents: 0)
             let ready = poll(&entry, 1, milliseconds)
-            if ready > 0 { return true }
-            if ready < 0, errno != EINTR { return nil }
+            if ready > 0 { return nil }
+            if ready < 0, errno != EINTR { return .failed("poll: \(String(cString: strerror(errno)))") }
         }
     }
 }
