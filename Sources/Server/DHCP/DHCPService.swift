@@ -77,8 +77,8 @@ public final class DHCPService: @unchecked Sendable {
             let address = SocketAddress(host: .v4(0), port: port)
             do {
                 // Shared (SO_REUSEADDR): a DHCP server must bind the wildcard address to see
-                // broadcasts, and so must another one on a different interface (libvirt's dnsmasq
-                // on virbr0, bound to its device); unshared, the two would not start side by side.
+                // broadcasts, and so does one serving another interface (libvirt's dnsmasq, bound
+                // to virbr0); unshared, provisiond on every interface would not start beside it.
                 sockets.append((try UDPSocket(bind: address, shared: true, broadcast: true, packetInfo: true, device: settings.interface), port))
             } catch {
                 var message = "dhcp: \(error.description)"
