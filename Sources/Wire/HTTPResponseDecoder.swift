@@ -12,6 +12,8 @@ public struct HTTPResponseDecoder: Sendable {
     private let limits: HTTPLimits
     private var buffer: [UInt8] = []
     private var position = 0
+    /// How far the search for the end of the header section has looked (it resumes there).
+    private var searched = 0
     private var head: (status: Int, headers: HTTPHeaders)?
     private var framing: Framing?
 
@@ -27,7 +29,8 @@ public struct HTTPResponseDecoder: Sendable {
     public mutating func consume(_ bytes: [UInt8]) throws(HTTPParseError) -> Response? {
         buffer += bytes
         if head == nil {
-            guard let end = Self.endOfHead(buffer) else {
+            guard let end = Self.endOfHead(buffer, from: searched) else {
+                searched = max(0, buffer.count - 3)
                 if buffer.count > limits.maxHeaderBytes { throw .headerTooLarge(limit: limits.maxHeaderBytes) }
                 return nil
             }
@@ -95,9 +98,10 @@ public struct HTTPResponseDecoder: Sendable {
         }
     }
 
-    /// Where the blank line that ends the header section starts (CRLF CRLF), if it has arrived.
-    private static func endOfHead(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        return (0...(bytes.count - 4)).first { bytes[$0] == 0x0D && bytes[$0 + 1] == 0x0A && bytes[$0 + 2] == 0x0D && bytes[$0 + 3] == 0x0A }
+    /// Where the blank line that ends the header section starts (CRLF CRLF), if it has arrived,
+    /// looking from `start` on.
+    private static func endOfHead(_ bytes: [UInt8], from start: Int) -> Int? {
+        guard bytes.count - start >= 4 else { return nil }
+        return (start...(bytes.count - 4)).first { bytes[$0] == 0x0D && bytes[$0 + 1] == 0x0A && bytes[$0 + 2] == 0x0D && bytes[$0 + 3] == 0x0A }
     }
 }
